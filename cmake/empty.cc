@@ -1,0 +1,1 @@
+// Intentionally empty: placeholder translation unit for targets made only of other libraries.

@@ -1,0 +1,102 @@
+// Tables as the planner and executor see them: a schema, statistics, and a scan
+// that splits into independent morsels for the parallel executor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <arrow/compute/expression.h>
+#include <arrow/record_batch.h>
+#include <arrow/type_fwd.h>
+
+#include "shoal/common/status.h"
+
+namespace shoal {
+
+/// Cheap, possibly absent statistics used by the optimizer (join order, build side).
+struct TableStatistics {
+  std::optional<int64_t> num_rows;        ///< Exact or estimated row count.
+  bool exact = false;                     ///< True when num_rows is exact.
+  std::optional<int64_t> total_bytes;     ///< On-disk or in-memory size.
+};
+
+/// What the executor asks of a table scan.
+struct ScanRequest {
+  /// Indexes into TableProvider::schema() of the columns to produce, in this order.
+  /// Empty means no columns (the scan still yields batches with the right row counts).
+  std::vector<int> columns;
+  /// Filter over the table's columns (field refs by name), for pruning only:
+  /// providers may skip files, partitions or row groups that cannot match, but
+  /// need not remove individual rows. The planner keeps its own Filter above the
+  /// scan. `arrow::compute::literal(true)` means no filter.
+  arrow::compute::Expression filter = arrow::compute::literal(true);
+  /// Stop after this many rows in total if set (only when no filter remains above).
+  std::optional<int64_t> limit;
+  /// Target rows per produced batch.
+  int64_t batch_size = 8192;
+};
+
+/// Counters a scan fills while it runs, shown by EXPLAIN ANALYZE. Thread-safe by
+/// being updated only with atomics by implementations (see scan_metrics.h).
+struct ScanMetricsSnapshot {
+  int64_t files_total = 0;
+  int64_t files_pruned = 0;
+  int64_t row_groups_total = 0;
+  int64_t row_groups_pruned = 0;
+  int64_t rows_read = 0;
+  int64_t bytes_read = 0;
+};
+
+/// One independent unit of scan work (a file, a row group, a slice of an in-memory
+/// table). Morsels are claimed by worker threads in any order; `index` gives the
+/// morsel's position in the table's natural order so order-preserving plans can
+/// restore it.
+class ScanMorsel {
+ public:
+  virtual ~ScanMorsel() = default;
+  /// Position of this morsel in the table's natural order.
+  virtual int64_t index() const = 0;
+  /// Human-readable origin, e.g. "data/part-0.parquet row group 3" (for errors).
+  virtual std::string description() const = 0;
+  /// Open a reader over this morsel's rows with the projected columns. Called on a
+  /// worker thread; must not block on other morsels. Errors name the file.
+  virtual Result<std::shared_ptr<arrow::RecordBatchReader>> Open() const = 0;
+};
+
+/// A planned scan: the schema it produces and its morsels.
+class TableScan {
+ public:
+  virtual ~TableScan() = default;
+  /// Schema of the produced batches (the requested columns, in order).
+  virtual std::shared_ptr<arrow::Schema> schema() const = 0;
+  /// Morsels in natural order. May be empty.
+  virtual const std::vector<std::shared_ptr<ScanMorsel>>& morsels() const = 0;
+  /// Pruning counters known after planning (files/row groups considered and pruned).
+  virtual ScanMetricsSnapshot planning_metrics() const { return {}; }
+};
+
+/// A table: anything that can describe itself and plan a scan.
+/// Implementations must be safe to scan from several queries at once.
+class TableProvider {
+ public:
+  virtual ~TableProvider() = default;
+  /// Full schema of the table (partition columns included, last).
+  virtual std::shared_ptr<arrow::Schema> schema() const = 0;
+  /// Short kind for EXPLAIN and SHOW TABLES: "parquet", "csv", "json", "arrow", "memory", "view".
+  virtual std::string kind() const = 0;
+  /// Statistics for the optimizer; default: unknown.
+  virtual TableStatistics statistics() const { return {}; }
+  /// Plan a scan. May do metadata IO (listing, footers); errors name the file.
+  virtual Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const = 0;
+  /// True for one-shot sources (a stream) that cannot be scanned twice.
+  virtual bool one_shot() const { return false; }
+  /// Append batches (INSERT INTO). Default: the table is read-only.
+  virtual Status Append(const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
+    return Status::NotImplemented("table of kind '", kind(), "' does not support INSERT");
+  }
+};
+
+}  // namespace shoal

@@ -1,0 +1,231 @@
+#include "shoal/execution/group_key_map.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <arrow/array.h>
+#include <arrow/buffer.h>
+#include <arrow/compute/row/grouper.h>
+#include <arrow/util/bit_util.h>
+
+namespace shoal::exec {
+
+namespace cp = arrow::compute;
+
+namespace {
+
+inline uint64_t Mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+std::shared_ptr<arrow::Array> UInt32Array(std::vector<uint32_t> v) {
+  int64_t n = static_cast<int64_t>(v.size());
+  return arrow::MakeArray(arrow::ArrayData::Make(
+      arrow::uint32(), n, {nullptr, arrow::Buffer::FromVector(std::move(v))}, 0));
+}
+
+/// Arrow's Grouper behind the GroupKeyMap interface.
+class ArrowKeyMap : public GroupKeyMap {
+ public:
+  explicit ArrowKeyMap(std::unique_ptr<cp::Grouper> g) : grouper_(std::move(g)) {}
+  Result<std::shared_ptr<arrow::Array>> Consume(
+      const std::vector<std::shared_ptr<arrow::Array>>& keys, int64_t length) override {
+    std::vector<arrow::Datum> values(keys.begin(), keys.end());
+    cp::ExecBatch batch(std::move(values), length);
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, grouper_->Consume(cp::ExecSpan(batch)));
+    return ids.make_array();
+  }
+  Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
+    ARROW_ASSIGN_OR_RAISE(cp::ExecBatch u, grouper_->GetUniques());
+    std::vector<std::shared_ptr<arrow::Array>> out;
+    for (const auto& v : u.values) out.push_back(v.make_array());
+    return out;
+  }
+  uint32_t num_groups() const override { return grouper_->num_groups(); }
+
+ private:
+  std::unique_ptr<cp::Grouper> grouper_;
+};
+
+/// Open addressing (linear probing) over one fixed-width integer-like key of
+/// 1, 2, 4 or 8 bytes.
+class IntKeyMap : public GroupKeyMap {
+ public:
+  IntKeyMap(std::shared_ptr<arrow::DataType> type, int width)
+      : type_(std::move(type)), width_(width) {
+    Rehash(1024);
+    keys_.resize(256);
+    slots_.resize(256);
+  }
+
+  Result<std::shared_ptr<arrow::Array>> Consume(
+      const std::vector<std::shared_ptr<arrow::Array>>& keys, int64_t length) override {
+    const arrow::ArrayData& d = *keys[0]->data();
+    std::vector<uint32_t> ids(length);
+    const uint8_t* values = d.buffers[1] ? d.buffers[1]->data() : nullptr;
+    const bool has_nulls = d.GetNullCount() > 0;
+    const uint8_t* validity = has_nulls && d.buffers[0] ? d.buffers[0]->data() : nullptr;
+    // Work in blocks: read and hash a block of keys, prefetching their slots,
+    // then look them up.
+    constexpr int64_t kBlock = 256;
+    for (int64_t b0 = 0; b0 < length; b0 += kBlock) {
+      int64_t b1 = std::min(length, b0 + kBlock);
+      if ((size_ + (b1 - b0)) * 2 > capacity_) {
+        uint64_t cap = capacity_;
+        while ((size_ + (b1 - b0)) * 2 > cap) cap *= 2;
+        Rehash(cap);
+      }
+      for (int64_t i = b0; i < b1; ++i) {
+        keys_[i - b0] = Read(values, d.offset + i);
+        slots_[i - b0] = Mix64(static_cast<uint64_t>(keys_[i - b0])) & mask_;
+        __builtin_prefetch(&table_[slots_[i - b0]]);
+      }
+      for (int64_t i = b0; i < b1; ++i) {
+        if (validity != nullptr && !arrow::bit_util::GetBit(validity, d.offset + i)) {
+          if (null_group_ == kEmpty) null_group_ = AddGroup(0, false);
+          ids[i] = null_group_;
+          continue;
+        }
+        int64_t k = keys_[i - b0];
+        uint64_t s = slots_[i - b0];
+        while (true) {
+          Entry& e = table_[s];
+          if (e.group == kEmpty) {
+            e.key = k;
+            e.group = AddGroup(k, true);
+            ++size_;
+            ids[i] = e.group;
+            break;
+          }
+          if (e.key == k) {
+            ids[i] = e.group;
+            break;
+          }
+          s = (s + 1) & mask_;
+        }
+      }
+    }
+    return UInt32Array(std::move(ids));
+  }
+
+  Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
+    int64_t n = static_cast<int64_t>(unique_valid_.size());
+    ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(n * width_));
+    uint8_t* out = data->mutable_data();
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = unique_keys_[i];
+      std::memcpy(out + i * width_, &v, width_);  // little endian: low bytes
+    }
+    std::shared_ptr<arrow::Buffer> validity;
+    int64_t nulls = 0;
+    if (null_group_ != kEmpty) {
+      ARROW_ASSIGN_OR_RAISE(auto bits, arrow::AllocateBitmap(n));
+      for (int64_t i = 0; i < n; ++i) {
+        arrow::bit_util::SetBitTo(bits->mutable_data(), i, unique_valid_[i] != 0);
+        nulls += unique_valid_[i] ? 0 : 1;
+      }
+      validity = std::move(bits);
+    }
+    auto arr = arrow::MakeArray(
+        arrow::ArrayData::Make(type_, n, {validity, std::move(data)}, nulls));
+    return std::vector<std::shared_ptr<arrow::Array>>{arr};
+  }
+
+  uint32_t num_groups() const override {
+    return static_cast<uint32_t>(unique_valid_.size());
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Entry {
+    int64_t key;
+    uint32_t group;
+  };
+
+  int64_t Read(const uint8_t* values, int64_t i) const {
+    switch (width_) {
+      case 1:
+        return reinterpret_cast<const int8_t*>(values)[i];
+      case 2:
+        return reinterpret_cast<const int16_t*>(values)[i];
+      case 4:
+        return reinterpret_cast<const int32_t*>(values)[i];
+      default:
+        return reinterpret_cast<const int64_t*>(values)[i];
+    }
+  }
+
+  uint32_t AddGroup(int64_t key, bool valid) {
+    unique_keys_.push_back(key);
+    unique_valid_.push_back(valid ? 1 : 0);
+    return static_cast<uint32_t>(unique_keys_.size() - 1);
+  }
+
+  void Rehash(uint64_t capacity) {
+    std::vector<Entry> old = std::move(table_);
+    table_.assign(capacity, Entry{0, kEmpty});
+    capacity_ = capacity;
+    mask_ = capacity - 1;
+    for (const Entry& e : old) {
+      if (e.group == kEmpty) continue;
+      uint64_t s = Mix64(static_cast<uint64_t>(e.key)) & mask_;
+      while (table_[s].group != kEmpty) s = (s + 1) & mask_;
+      table_[s] = e;
+    }
+  }
+
+  std::shared_ptr<arrow::DataType> type_;
+  int width_;
+  std::vector<Entry> table_;
+  uint64_t capacity_ = 0, mask_ = 0, size_ = 0;
+  uint32_t null_group_ = kEmpty;
+  std::vector<int64_t> unique_keys_;
+  std::vector<uint8_t> unique_valid_;
+  std::vector<int64_t> keys_;
+  std::vector<uint64_t> slots_;
+};
+
+int IntegerWidth(const arrow::DataType& t) {
+  switch (t.id()) {
+    case arrow::Type::INT8:
+    case arrow::Type::UINT8:
+      return 1;
+    case arrow::Type::INT16:
+    case arrow::Type::UINT16:
+      return 2;
+    case arrow::Type::INT32:
+    case arrow::Type::UINT32:
+    case arrow::Type::DATE32:
+    case arrow::Type::TIME32:
+      return 4;
+    case arrow::Type::INT64:
+    case arrow::Type::UINT64:
+    case arrow::Type::DATE64:
+    case arrow::Type::TIMESTAMP:
+    case arrow::Type::TIME64:
+    case arrow::Type::DURATION:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<GroupKeyMap>> GroupKeyMap::Make(
+    const std::vector<std::shared_ptr<arrow::DataType>>& key_types, cp::ExecContext* ctx) {
+  if (key_types.size() == 1) {
+    int w = IntegerWidth(*key_types[0]);
+    if (w > 0) return std::make_unique<IntKeyMap>(key_types[0], w);
+  }
+  std::vector<arrow::TypeHolder> th(key_types.begin(), key_types.end());
+  ARROW_ASSIGN_OR_RAISE(auto g, cp::Grouper::Make(th, ctx));
+  return std::make_unique<ArrowKeyMap>(std::move(g));
+}
+
+}  // namespace shoal::exec

@@ -1,0 +1,34 @@
+// Mapping of group keys to dense group ids for hash aggregation.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <arrow/compute/exec.h>
+#include <arrow/type_fwd.h>
+
+#include "shoal/common/status.h"
+
+namespace shoal::exec {
+
+/// Assigns dense ids (0, 1, ...) to distinct key tuples, NULL being a value of
+/// its own. Not thread-safe: one per thread.
+class GroupKeyMap {
+ public:
+  virtual ~GroupKeyMap() = default;
+  /// Map each row of `keys` (columns of equal length) to its group id (uint32),
+  /// adding unseen keys.
+  virtual Result<std::shared_ptr<arrow::Array>> Consume(
+      const std::vector<std::shared_ptr<arrow::Array>>& keys, int64_t length) = 0;
+  /// Return the distinct keys, one row per group id.
+  virtual Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() = 0;
+  virtual uint32_t num_groups() const = 0;
+
+  /// Make the fastest map for `key_types`: an open-addressing table for one
+  /// integer-like key, Arrow's Grouper otherwise. `ctx` must outlive the map.
+  static Result<std::unique_ptr<GroupKeyMap>> Make(
+      const std::vector<std::shared_ptr<arrow::DataType>>& key_types,
+      arrow::compute::ExecContext* ctx);
+};
+
+}  // namespace shoal::exec

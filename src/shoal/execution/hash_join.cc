@@ -1,0 +1,495 @@
+#include "shoal/execution/hash_join.h"
+
+#include <atomic>
+#include <mutex>
+
+#include <arrow/array.h>
+#include <arrow/array/util.h>
+#include <arrow/buffer.h>
+#include <arrow/builder.h>
+#include <arrow/compute/api_vector.h>
+
+#include "shoal/execution/join_hash_table.h"
+
+namespace shoal::exec {
+
+namespace cp = arrow::compute;
+using plan::JoinType;
+
+struct HashJoinOp::Global : GlobalSinkState {
+  std::mutex mu;
+  std::vector<Chunk> chunks;
+  JoinKeys keys;
+  Chunk build;
+  std::unique_ptr<JoinHashTable> table;
+  std::unique_ptr<std::atomic<uint8_t>[]> matched;
+  std::atomic<bool> probe_nonempty{false};
+  std::atomic<bool> probe_has_null{false};
+  bool build_has_null = false;
+};
+
+namespace {
+
+struct BuildLocal : LocalSinkState {
+  explicit BuildLocal(const ExprList* keys) : key_state(keys) {}
+  ExprListState key_state;
+  std::vector<Chunk> chunks;
+  JoinKeys keys;
+};
+
+template <typename T>
+std::shared_ptr<arrow::Array> IndexArray(std::vector<T> v) {
+  int64_t n = static_cast<int64_t>(v.size());
+  auto buf = arrow::Buffer::FromVector(std::move(v));
+  std::shared_ptr<arrow::DataType> type;
+  if constexpr (std::is_same_v<T, int32_t>) {
+    type = arrow::int32();
+  } else if constexpr (std::is_same_v<T, uint32_t>) {
+    type = arrow::uint32();
+  } else {
+    type = arrow::int64();
+  }
+  return arrow::MakeArray(arrow::ArrayData::Make(type, n, {nullptr, buf}, 0));
+}
+
+Result<std::shared_ptr<arrow::Array>> TakeCol(const std::shared_ptr<arrow::Array>& col,
+                                              const std::shared_ptr<arrow::Array>& idx,
+                                              cp::ExecContext* ctx) {
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
+                        cp::Take(col, idx, cp::TakeOptions::NoBoundsCheck(), ctx));
+  return d.make_array();
+}
+
+Status AppendNulls(const TypeVector& types, int64_t n, std::vector<std::shared_ptr<arrow::Array>>* out) {
+  for (const auto& t : types) {
+    ARROW_ASSIGN_OR_RAISE(auto a, arrow::MakeArrayOfNull(t, n));
+    out->push_back(a);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+struct HashJoinOp::ProbeState : OperatorState {
+  ProbeState(Global* g, const ExprList* keys) : global(g), key_state(keys) {}
+  Global* global;
+  ExprListState key_state;
+  std::unique_ptr<ExprEvaluator::State> residual_state;
+  JoinKeys probe_keys;
+};
+
+HashJoinOp::HashJoinOp(TypeVector output_types, Config config)
+    : PhysicalOperator(config.probe_keys.size() > 0 ? "HashJoin" : "NestedLoopJoin",
+                       std::move(output_types)),
+      config_(std::move(config)) {
+  integer_keys_ = UsesIntegerKeys(config_.build_keys.types());
+}
+
+bool HashJoinOp::has_build_output() const {
+  switch (config_.type) {
+    case JoinType::kRight:
+      return config_.build_right;
+    case JoinType::kFull:
+      return true;
+    case JoinType::kLeft:
+    case JoinType::kSingle:
+    case JoinType::kSemi:
+    case JoinType::kAnti:
+    case JoinType::kMark:
+      return !config_.build_right;
+    default:
+      return false;
+  }
+}
+
+bool HashJoinOp::TracksBuildMatches() const { return has_build_output(); }
+
+bool HashJoinOp::EmitsPairs() const {
+  switch (config_.type) {
+    case JoinType::kSemi:
+    case JoinType::kAnti:
+    case JoinType::kMark:
+      return false;
+    default:
+      return true;
+  }
+}
+
+bool HashJoinOp::ProbeOuter() const {
+  switch (config_.type) {
+    case JoinType::kLeft:
+    case JoinType::kSingle:
+      return config_.build_right;
+    case JoinType::kRight:
+      return !config_.build_right;
+    case JoinType::kFull:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Build
+
+Result<std::unique_ptr<GlobalSinkState>> HashJoinOp::MakeGlobalSinkState(QueryContext&) const {
+  auto g = std::make_unique<Global>();
+  g->keys.integer_mode = integer_keys_;
+  return g;
+}
+
+Result<std::unique_ptr<LocalSinkState>> HashJoinOp::MakeLocalSinkState(ThreadContext&,
+                                                                       GlobalSinkState&) const {
+  auto l = std::make_unique<BuildLocal>(&config_.build_keys);
+  l->keys.integer_mode = integer_keys_;
+  return l;
+}
+
+Status HashJoinOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&,
+                        LocalSinkState& local_state) const {
+  auto& local = static_cast<BuildLocal&>(local_state);
+  if (config_.build_keys.size() > 0) {
+    ARROW_ASSIGN_OR_RAISE(Chunk keys, local.key_state.EvaluateAll(input, ctx.arrow_ctx));
+    const auto& cols = keys.columns;
+    JoinKeys k;
+    ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, integer_keys_, &k));
+    AppendJoinKeys(std::move(k), &local.keys);
+  }
+  local.chunks.push_back(std::move(input));
+  return Status::OK();
+}
+
+Status HashJoinOp::Combine(ThreadContext&, GlobalSinkState& global,
+                           LocalSinkState& local_state) const {
+  auto& g = static_cast<Global&>(global);
+  auto& local = static_cast<BuildLocal&>(local_state);
+  std::lock_guard<std::mutex> lock(g.mu);
+  for (auto& c : local.chunks) g.chunks.push_back(std::move(c));
+  if (config_.build_keys.size() > 0) AppendJoinKeys(std::move(local.keys), &g.keys);
+  local.chunks.clear();
+  return Status::OK();
+}
+
+Status HashJoinOp::Finalize(QueryContext&, GlobalSinkState& global) const {
+  auto& g = static_cast<Global&>(global);
+  const TypeVector& build_types = config_.build_right ? config_.right_types : config_.left_types;
+  ARROW_ASSIGN_OR_RAISE(g.build, ConcatenateChunks(g.chunks, build_types));
+  if (g.chunks.empty()) g.build.length = 0;
+  g.chunks.clear();
+  if (config_.build_keys.size() > 0) {
+    g.build_has_null = g.keys.any_null;
+    ARROW_ASSIGN_OR_RAISE(g.table, JoinHashTable::Build(std::move(g.keys)));
+    metrics().SetExtra("build_rows=" + std::to_string(g.build.length) +
+                       " buckets=" + std::to_string(g.table->num_buckets()));
+  } else {
+    metrics().SetExtra("build_rows=" + std::to_string(g.build.length));
+  }
+  if (TracksBuildMatches()) {
+    g.matched = std::make_unique<std::atomic<uint8_t>[]>(g.build.length);
+    for (int64_t i = 0; i < g.build.length; ++i) g.matched[i].store(0);
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// Probe
+
+Result<std::unique_ptr<OperatorState>> HashJoinOp::MakeOperatorState(ThreadContext& ctx) const {
+  auto* g = static_cast<Global*>(ctx.query->sink_state(this));
+  if (g == nullptr) return Status::Invalid("internal error: join probed before its build");
+  auto st = std::make_unique<ProbeState>(g, &config_.probe_keys);
+  if (config_.residual) st->residual_state = config_.residual->MakeState();
+  return st;
+}
+
+Result<Chunk> HashJoinOp::MakePairs(const Chunk& probe, const Chunk& build,
+                                    const std::vector<int32_t>& pi,
+                                    const std::vector<uint32_t>& bi, ThreadContext& ctx) const {
+  Chunk out;
+  out.length = static_cast<int64_t>(pi.size());
+  out.order = probe.order;
+  bool identity = static_cast<int64_t>(pi.size()) == probe.length;
+  for (size_t k = 0; identity && k < pi.size(); ++k) identity = pi[k] == static_cast<int32_t>(k);
+  std::vector<std::shared_ptr<arrow::Array>> pcols, bcols;
+  if (identity) {
+    pcols = probe.columns;
+  } else if (!probe.columns.empty()) {
+    auto idx = IndexArray(pi);
+    for (const auto& c : probe.columns) {
+      ARROW_ASSIGN_OR_RAISE(auto t, TakeCol(c, idx, ctx.arrow_ctx));
+      pcols.push_back(std::move(t));
+    }
+  }
+  if (!build.columns.empty()) {
+    auto idx = IndexArray(bi);
+    for (const auto& c : build.columns) {
+      ARROW_ASSIGN_OR_RAISE(auto t, TakeCol(c, idx, ctx.arrow_ctx));
+      bcols.push_back(std::move(t));
+    }
+  }
+  const auto& first = config_.build_right ? pcols : bcols;
+  const auto& second = config_.build_right ? bcols : pcols;
+  out.columns = first;
+  out.columns.insert(out.columns.end(), second.begin(), second.end());
+  return out;
+}
+
+Status HashJoinOp::ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk& probe,
+                                std::vector<int32_t>* pi, std::vector<uint32_t>* bi,
+                                std::vector<uint32_t>* counts,
+                                std::vector<uint8_t>* residual_nulls, const Emit& emit) const {
+  if (pi->empty()) return Status::OK();
+  Global& g = *st.global;
+  Chunk pairs;
+  bool have_pairs = false;
+  if (config_.residual) {
+    ARROW_ASSIGN_OR_RAISE(pairs, MakePairs(probe, g.build, *pi, *bi, ctx));
+    have_pairs = true;
+    ARROW_ASSIGN_OR_RAISE(auto mask, config_.residual->EvaluateToArray(
+                                         pairs, st.residual_state.get(), ctx.arrow_ctx));
+    const auto& b = static_cast<const arrow::BooleanArray&>(*mask);
+    if (b.true_count() != b.length()) {
+      size_t out = 0;
+      for (size_t k = 0; k < pi->size(); ++k) {
+        if (b.IsValid(k) && b.Value(k)) {
+          (*pi)[out] = (*pi)[k];
+          (*bi)[out] = (*bi)[k];
+          ++out;
+        } else if (b.IsNull(k) && residual_nulls != nullptr) {
+          (*residual_nulls)[(*pi)[k]] = 1;
+        }
+      }
+      pi->resize(out);
+      bi->resize(out);
+      if (EmitsPairs() && out > 0) {
+        ARROW_ASSIGN_OR_RAISE(pairs, FilterChunk(pairs, *mask));
+      }
+    }
+  }
+  for (int32_t i : *pi) (*counts)[i]++;
+  if (TracksBuildMatches()) {
+    bool count_mode = config_.type == JoinType::kSingle;
+    for (uint32_t r : *bi) {
+      auto& m = g.matched[r];
+      if (count_mode) {
+        if (m.load(std::memory_order_relaxed) < 2) m.fetch_add(1, std::memory_order_relaxed);
+      } else if (m.load(std::memory_order_relaxed) == 0) {
+        m.store(1, std::memory_order_relaxed);
+      }
+    }
+  }
+  if (EmitsPairs() && !pi->empty()) {
+    if (!have_pairs) {
+      ARROW_ASSIGN_OR_RAISE(pairs, MakePairs(probe, g.build, *pi, *bi, ctx));
+    }
+    std::vector<Chunk> pieces;
+    SplitChunk(pairs, ctx.query->batch_size, &pieces);
+    for (auto& p : pieces) ARROW_RETURN_NOT_OK(emit(std::move(p)));
+  }
+  pi->clear();
+  bi->clear();
+  return Status::OK();
+}
+
+Status HashJoinOp::FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Chunk& probe,
+                                    const std::vector<uint32_t>& counts,
+                                    const std::vector<uint8_t>& residual_nulls,
+                                    const Emit& emit) const {
+  Global& g = *st.global;
+  const int64_t n = probe.length;
+  if (config_.type == JoinType::kSingle && config_.build_right) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (counts[i] > 1) return Status::Invalid("scalar subquery returned more than one row");
+    }
+  }
+  auto select_rows = [&](bool matched) {
+    std::vector<int32_t> rows;
+    for (int64_t i = 0; i < n; ++i) {
+      if ((counts[i] > 0) == matched) rows.push_back(static_cast<int32_t>(i));
+    }
+    return rows;
+  };
+  if (ProbeOuter()) {
+    auto rows = select_rows(false);
+    if (rows.empty()) return Status::OK();
+    Chunk out;
+    out.length = static_cast<int64_t>(rows.size());
+    out.order = probe.order;
+    ARROW_ASSIGN_OR_RAISE(Chunk p, TakeChunk(probe, *IndexArray(rows)));
+    const TypeVector& build_types =
+        config_.build_right ? config_.right_types : config_.left_types;
+    if (config_.build_right) {
+      out.columns = p.columns;
+      ARROW_RETURN_NOT_OK(AppendNulls(build_types, out.length, &out.columns));
+    } else {
+      ARROW_RETURN_NOT_OK(AppendNulls(build_types, out.length, &out.columns));
+      out.columns.insert(out.columns.end(), p.columns.begin(), p.columns.end());
+    }
+    return emit(std::move(out));
+  }
+  if (!config_.build_right) return Status::OK();
+  switch (config_.type) {
+    case JoinType::kSemi:
+    case JoinType::kAnti: {
+      auto rows = select_rows(config_.type == JoinType::kSemi);
+      if (rows.empty()) return Status::OK();
+      if (static_cast<int64_t>(rows.size()) == n) return emit(Chunk(probe));
+      ARROW_ASSIGN_OR_RAISE(Chunk out, TakeChunk(probe, *IndexArray(rows)));
+      out.length = static_cast<int64_t>(rows.size());
+      return emit(std::move(out));
+    }
+    case JoinType::kMark: {
+      arrow::BooleanBuilder b;
+      ARROW_RETURN_NOT_OK(b.Reserve(n));
+      bool build_nonempty = g.build.length > 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (counts[i] > 0) {
+          b.UnsafeAppend(true);
+        } else if (config_.mark_null_aware && build_nonempty &&
+                   ((st.probe_keys.length == n && st.probe_keys.has_null[i]) ||
+                    g.build_has_null || residual_nulls[i])) {
+          b.UnsafeAppendNull();
+        } else {
+          b.UnsafeAppend(false);
+        }
+      }
+      std::shared_ptr<arrow::Array> mark;
+      ARROW_RETURN_NOT_OK(b.Finish(&mark));
+      Chunk out = probe;
+      out.columns.push_back(mark);
+      return emit(std::move(out));
+    }
+    default:
+      return Status::OK();
+  }
+}
+
+Status HashJoinOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state,
+                           const Emit& emit) const {
+  auto& st = static_cast<ProbeState&>(*state);
+  Global& g = *st.global;
+  const int64_t n = input.length;
+  if (n > 0 && !g.probe_nonempty.load(std::memory_order_relaxed)) g.probe_nonempty.store(true);
+  std::vector<uint32_t> counts(n, 0);
+  std::vector<uint8_t> residual_nulls(n, 0);
+  std::vector<int32_t> pi;
+  std::vector<uint32_t> bi;
+  const int64_t flush_at = std::max<int64_t>(ctx.query->batch_size, 1024);
+  st.probe_keys.length = 0;
+  if (config_.probe_keys.size() > 0) {
+    ARROW_ASSIGN_OR_RAISE(Chunk keys, st.key_state.EvaluateAll(input, ctx.arrow_ctx));
+    const auto& cols = keys.columns;
+    ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, integer_keys_, &st.probe_keys));
+    if (st.probe_keys.any_null) g.probe_has_null.store(true, std::memory_order_relaxed);
+    if (g.build.length > 0) {
+      const JoinHashTable& table = *g.table;
+      const JoinKeys& pk = st.probe_keys;
+      for (int64_t i = 0; i < n; ++i) {
+        if (pk.has_null[i]) continue;
+        table.ForEachMatch(pk, i, [&](int64_t r) {
+          pi.push_back(static_cast<int32_t>(i));
+          bi.push_back(static_cast<uint32_t>(r));
+        });
+        if (static_cast<int64_t>(pi.size()) >= flush_at) {
+          ARROW_RETURN_NOT_OK(
+              ProcessPairs(ctx, st, input, &pi, &bi, &counts, &residual_nulls, emit));
+        }
+      }
+    }
+  } else if (g.build.length > 0) {
+    // Nested loop: every build row is a candidate for every probe row.
+    const int64_t m = g.build.length;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t r = 0; r < m; ++r) {
+        pi.push_back(static_cast<int32_t>(i));
+        bi.push_back(static_cast<uint32_t>(r));
+        if (static_cast<int64_t>(pi.size()) >= flush_at) {
+          ARROW_RETURN_NOT_OK(ctx.query->CheckCancelled());
+          ARROW_RETURN_NOT_OK(
+              ProcessPairs(ctx, st, input, &pi, &bi, &counts, &residual_nulls, emit));
+        }
+      }
+    }
+  }
+  ARROW_RETURN_NOT_OK(ProcessPairs(ctx, st, input, &pi, &bi, &counts, &residual_nulls, emit));
+  return FinishProbeChunk(ctx, st, input, counts, residual_nulls, emit);
+}
+
+// ---------------------------------------------------------------------------
+// Build output: unmatched build rows (outer joins) and build-side semi/anti/mark.
+
+Result<std::unique_ptr<GlobalSourceState>> HashJoinOp::MakeGlobalSourceState(
+    QueryContext& query) const {
+  auto* g = static_cast<Global*>(query.sink_state(this));
+  if (g == nullptr) return Status::Invalid("internal error: join output before build");
+  int64_t bs = std::max<int64_t>(1, query.batch_size);
+  return std::make_unique<CounterSourceState>((g->build.length + bs - 1) / bs);
+}
+
+Result<bool> HashJoinOp::GetData(ThreadContext& ctx, GlobalSourceState& global, LocalSourceState&,
+                                 Chunk* out) const {
+  auto* g = static_cast<Global*>(ctx.query->sink_state(this));
+  auto& counter = static_cast<CounterSourceState&>(global);
+  const int64_t bs = std::max<int64_t>(1, ctx.query->batch_size);
+  while (true) {
+    if (ctx.ShouldStopClaiming()) return false;
+    int64_t part = counter.Next();
+    if (part < 0) return false;
+    int64_t begin = part * bs, end = std::min(g->build.length, begin + bs);
+    std::vector<int32_t> rows;
+    bool mark = config_.type == JoinType::kMark;
+    bool want_matched = config_.type == JoinType::kSemi;
+    for (int64_t r = begin; r < end; ++r) {
+      uint8_t m = g->matched[r].load(std::memory_order_relaxed);
+      if (config_.type == JoinType::kSingle && m > 1) {
+        return Status::Invalid("scalar subquery returned more than one row");
+      }
+      if (mark || (m > 0) == want_matched) rows.push_back(static_cast<int32_t>(r));
+    }
+    if (rows.empty()) continue;
+    ARROW_ASSIGN_OR_RAISE(Chunk b, TakeChunk(g->build, *IndexArray(rows)));
+    b.length = static_cast<int64_t>(rows.size());
+    Chunk result;
+    result.length = b.length;
+    result.order = static_cast<uint64_t>(part);
+    switch (config_.type) {
+      case JoinType::kSemi:
+      case JoinType::kAnti:
+        result.columns = b.columns;
+        break;
+      case JoinType::kMark: {
+        arrow::BooleanBuilder mb;
+        ARROW_RETURN_NOT_OK(mb.Reserve(b.length));
+        bool probe_nonempty = g->probe_nonempty.load();
+        bool probe_null = g->probe_has_null.load();
+        for (int32_t r : rows) {
+          bool key_null = !g->table ? false : g->table->keys().has_null[r] != 0;
+          if (g->matched[r].load(std::memory_order_relaxed) > 0) {
+            mb.UnsafeAppend(true);
+          } else if (config_.mark_null_aware && probe_nonempty && (key_null || probe_null)) {
+            mb.UnsafeAppendNull();
+          } else {
+            mb.UnsafeAppend(false);
+          }
+        }
+        std::shared_ptr<arrow::Array> m;
+        ARROW_RETURN_NOT_OK(mb.Finish(&m));
+        result.columns = b.columns;
+        result.columns.push_back(m);
+        break;
+      }
+      default:
+        if (config_.build_right) {
+          ARROW_RETURN_NOT_OK(AppendNulls(config_.left_types, b.length, &result.columns));
+          result.columns.insert(result.columns.end(), b.columns.begin(), b.columns.end());
+        } else {
+          result.columns = b.columns;
+          ARROW_RETURN_NOT_OK(AppendNulls(config_.right_types, b.length, &result.columns));
+        }
+    }
+    *out = std::move(result);
+    return true;
+  }
+}
+
+}  // namespace shoal::exec

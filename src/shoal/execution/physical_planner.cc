@@ -1,0 +1,508 @@
+#include "shoal/execution/physical_planner.h"
+
+#include <arrow/array/builder_base.h>
+#include <arrow/array/util.h>
+#include <arrow/builder.h>
+
+#include "shoal/execution/basic_operators.h"
+#include "shoal/execution/hash_aggregate.h"
+#include "shoal/execution/hash_join.h"
+#include "shoal/execution/recursive_cte.h"
+#include "shoal/execution/set_operation.h"
+#include "shoal/execution/sort.h"
+#include "shoal/execution/window.h"
+#include "shoal/function/function_catalog.h"
+
+namespace shoal::exec {
+
+using plan::ExprPtr;
+using plan::LogicalOp;
+using plan::LogicalOpKind;
+using plan::LogicalOpPtr;
+
+namespace {
+
+TypeVector TypesOf(const std::vector<plan::OutputColumn>& cols) {
+  TypeVector t;
+  for (const auto& c : cols) t.push_back(c.type);
+  return t;
+}
+
+ExprPtr MaybeCast(const ExprPtr& e, const std::shared_ptr<arrow::DataType>& type) {
+  if (type == nullptr || e->type->Equals(*type)) return e;
+  return std::make_shared<plan::CastExpr>(e, type, false);
+}
+
+bool IsHashableKeyType(const arrow::DataType& t) {
+  switch (t.id()) {
+    case arrow::Type::BOOL:
+    case arrow::Type::INT8:
+    case arrow::Type::INT16:
+    case arrow::Type::INT32:
+    case arrow::Type::INT64:
+    case arrow::Type::UINT8:
+    case arrow::Type::UINT16:
+    case arrow::Type::UINT32:
+    case arrow::Type::UINT64:
+    case arrow::Type::FLOAT:
+    case arrow::Type::DOUBLE:
+    case arrow::Type::DECIMAL128:
+    case arrow::Type::DECIMAL256:
+    case arrow::Type::STRING:
+    case arrow::Type::LARGE_STRING:
+    case arrow::Type::STRING_VIEW:
+    case arrow::Type::BINARY:
+    case arrow::Type::LARGE_BINARY:
+    case arrow::Type::FIXED_SIZE_BINARY:
+    case arrow::Type::DATE32:
+    case arrow::Type::DATE64:
+    case arrow::Type::TIMESTAMP:
+    case arrow::Type::TIME32:
+    case arrow::Type::TIME64:
+    case arrow::Type::DURATION:
+    case arrow::Type::INTERVAL_MONTH_DAY_NANO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool HasColumns(const ExprPtr& e) {
+  std::vector<plan::ColumnId> ids;
+  plan::CollectColumnIds(e, &ids);
+  return !ids.empty();
+}
+
+std::string JoinTexts(const std::vector<ExprPtr>& es, const char* sep) {
+  std::string s;
+  for (size_t i = 0; i < es.size(); ++i) s += (i ? sep : "") + es[i]->ToString();
+  return s;
+}
+
+class Planner {
+ public:
+  explicit Planner(arrow::compute::FunctionRegistry* registry) : registry_(registry) {}
+
+  Result<PhysicalOperatorPtr> Plan(const LogicalOpPtr& op) {
+    if (op == nullptr) return Status::Invalid("internal error: null logical operator");
+    switch (op->kind) {
+      case LogicalOpKind::kGet:
+        return PlanGet(op->As<plan::LogicalGet>());
+      case LogicalOpKind::kFilter:
+        return PlanFilter(op->As<plan::LogicalFilter>());
+      case LogicalOpKind::kProjection:
+        return PlanProjection(op->As<plan::LogicalProjection>());
+      case LogicalOpKind::kAggregate:
+        return PlanAggregate(op->As<plan::LogicalAggregate>());
+      case LogicalOpKind::kJoin:
+        return PlanJoin(op->As<plan::LogicalJoin>());
+      case LogicalOpKind::kSort: {
+        const auto& s = op->As<plan::LogicalSort>();
+        return PlanSort(s, s.keys, std::nullopt, 0);
+      }
+      case LogicalOpKind::kTopN: {
+        const auto& t = op->As<plan::LogicalTopN>();
+        return PlanSort(t, t.keys, t.limit, t.offset);
+      }
+      case LogicalOpKind::kLimit:
+        return PlanLimit(op->As<plan::LogicalLimit>());
+      case LogicalOpKind::kSetOperation:
+        return PlanSetOperation(op->As<plan::LogicalSetOperation>());
+      case LogicalOpKind::kValues:
+        return PlanValues(op->As<plan::LogicalValues>());
+      case LogicalOpKind::kWindow:
+        return PlanWindow(op->As<plan::LogicalWindow>());
+      case LogicalOpKind::kEmpty:
+        return std::make_shared<EmptyOp>(TypesOf(op->output));
+      case LogicalOpKind::kCteRef: {
+        const auto& r = op->As<plan::LogicalCteRef>();
+        return std::make_shared<CteScanOp>(TypesOf(op->output), r.cte_index, r.name);
+      }
+      case LogicalOpKind::kRecursiveCte:
+        return PlanRecursiveCte(op->As<plan::LogicalRecursiveCte>());
+    }
+    return Status::NotImplemented("physical planning of ", plan::LogicalOpKindName(op->kind));
+  }
+
+ private:
+  Result<PhysicalOperatorPtr> Child(const LogicalOp& op, size_t i) {
+    if (op.children.size() <= i) {
+      return Status::Invalid("internal error: ", plan::LogicalOpKindName(op.kind),
+                             " is missing input ", i);
+    }
+    return Plan(op.children[i]);
+  }
+
+  Result<PhysicalOperatorPtr> PlanGet(const plan::LogicalGet& get) {
+    if (get.table == nullptr) return Status::Invalid("internal error: scan without a table");
+    auto schema = get.table->schema();
+    ScanRequest req;
+    std::unordered_map<plan::ColumnId, std::string> names;
+    for (size_t i = 0; i < get.projection.size(); ++i) {
+      int idx = get.projection[i];
+      if (idx < 0 || idx >= schema->num_fields()) {
+        return Status::Invalid("internal error: scan of '", get.table_name, "' projects column ",
+                               idx, " of ", schema->num_fields());
+      }
+      req.columns.push_back(idx);
+      if (i < get.output.size()) names[get.output[i].id] = schema->field(idx)->name();
+    }
+    std::vector<arrow::compute::Expression> conv;
+    std::vector<ExprPtr> used;
+    for (const auto& f : get.filters) {
+      auto e = ToArrowPredicate(f, names);
+      if (e.has_value()) {
+        conv.push_back(std::move(*e));
+        used.push_back(f);
+      }
+    }
+    if (!conv.empty()) req.filter = arrow::compute::and_(conv);
+    req.limit = get.limit;
+    return std::make_shared<TableScanOp>(get.table_name, get.table, std::move(req),
+                                         TypesOf(get.output), JoinTexts(used, " AND "));
+  }
+
+  Result<PhysicalOperatorPtr> PlanFilter(const plan::LogicalFilter& f) {
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(f, 0));
+    std::vector<ExprPtr> terms;
+    for (const auto& c : f.conditions) plan::SplitConjunction(c, &terms);
+    if (terms.empty()) return child;
+    ARROW_ASSIGN_OR_RAISE(auto list,
+                          ExprList::Make(terms, MakeLayout(f.children[0]->output), registry_));
+    auto op = std::make_shared<FilterOp>(TypesOf(f.output), std::move(list));
+    op->children.push_back(child);
+    return op;
+  }
+
+  Result<PhysicalOperatorPtr> PlanProjection(const plan::LogicalProjection& p) {
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(p, 0));
+    std::vector<ExprPtr> exprs;
+    for (size_t i = 0; i < p.exprs.size(); ++i) {
+      exprs.push_back(i < p.output.size() ? MaybeCast(p.exprs[i], p.output[i].type)
+                                          : p.exprs[i]);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto list,
+                          ExprList::Make(exprs, MakeLayout(p.children[0]->output), registry_));
+    auto op = std::make_shared<ProjectionOp>(TypesOf(p.output), std::move(list));
+    op->children.push_back(child);
+    return op;
+  }
+
+  Result<PhysicalOperatorPtr> PlanAggregate(const plan::LogicalAggregate& agg) {
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(agg, 0));
+    std::vector<ExprPtr> inputs = agg.groups;
+    std::vector<AggregateSpec> specs;
+    const auto& catalog = FunctionCatalog::Get();
+    for (const auto& e : agg.aggregates) {
+      if (e->kind != plan::ExprKind::kAggregate) {
+        return Status::Invalid("internal error: aggregate list holds ", e->ToString());
+      }
+      const auto& a = static_cast<const plan::AggregateExpr&>(*e);
+      std::vector<ScalarArg> sargs;
+      for (const auto& arg : a.args) {
+        ScalarArg sa;
+        sa.type = arg->type;
+        if (arg->kind == plan::ExprKind::kLiteral) {
+          sa.literal = static_cast<const plan::LiteralExpr&>(*arg).value;
+        }
+        sargs.push_back(sa);
+      }
+      AggregateSpec spec;
+      ARROW_ASSIGN_OR_RAISE(spec.bound, catalog.BindAggregate(a.function, sargs, a.distinct));
+      if (a.options != nullptr && spec.bound.options == nullptr) spec.bound.options = a.options;
+      std::vector<int> indices = spec.bound.arg_indices;
+      if (indices.empty() && !spec.bound.arg_types.empty()) {
+        for (size_t i = 0; i < spec.bound.arg_types.size(); ++i) indices.push_back(i);
+      }
+      for (size_t k = 0; k < indices.size(); ++k) {
+        if (indices[k] < 0 || indices[k] >= static_cast<int>(a.args.size())) {
+          return Status::Invalid("internal error: aggregate argument index out of range");
+        }
+        auto type = k < spec.bound.arg_types.size() ? spec.bound.arg_types[k] : nullptr;
+        spec.args.push_back(static_cast<int>(inputs.size()));
+        inputs.push_back(MaybeCast(a.args[indices[k]], type));
+      }
+      if (a.filter) {
+        spec.filter = static_cast<int>(inputs.size());
+        inputs.push_back(a.filter);
+      }
+      for (const auto& k : a.order_by) {
+        spec.order.push_back(static_cast<int>(inputs.size()));
+        spec.order_ascending.push_back(k.ascending);
+        spec.order_nulls_first.push_back(k.nulls_first);
+        inputs.push_back(k.expr);
+      }
+      spec.display = a.ToString();
+      specs.push_back(std::move(spec));
+    }
+    ARROW_ASSIGN_OR_RAISE(auto list,
+                          ExprList::Make(inputs, MakeLayout(agg.children[0]->output), registry_));
+    std::vector<std::vector<int>> sets = agg.grouping_sets;
+    if (sets.empty()) {
+      std::vector<int> all;
+      for (size_t i = 0; i < agg.groups.size(); ++i) all.push_back(static_cast<int>(i));
+      sets.push_back(all);
+    }
+    ARROW_ASSIGN_OR_RAISE(
+        auto op, HashAggregateOp::Make(TypesOf(agg.output), std::move(list),
+                                       static_cast<int>(agg.groups.size()), std::move(sets),
+                                       !agg.grouping_sets.empty(), std::move(specs), registry_));
+    op->children.push_back(child);
+    return op;
+  }
+
+  Result<PhysicalOperatorPtr> PlanJoin(const plan::LogicalJoin& join) {
+    ARROW_ASSIGN_OR_RAISE(auto left, Child(join, 0));
+    ARROW_ASSIGN_OR_RAISE(auto right, Child(join, 1));
+    const auto& lop = *join.children[0];
+    const auto& rop = *join.children[1];
+    auto left_ids = lop.OutputIds();
+    auto right_ids = rop.OutputIds();
+    std::vector<ExprPtr> terms, residual, lkeys, rkeys;
+    for (const auto& c : join.conditions) plan::SplitConjunction(c, &terms);
+    const auto& catalog = FunctionCatalog::Get();
+    for (const auto& t : terms) {
+      bool is_key = false;
+      if (t->kind == plan::ExprKind::kCall) {
+        const auto& call = static_cast<const plan::CallExpr&>(*t);
+        if (call.function == "equal" && call.args.size() == 2 && HasColumns(call.args[0]) &&
+            HasColumns(call.args[1])) {
+          ExprPtr a = call.args[0], b = call.args[1];
+          bool ok = plan::ReferencesOnly(a, left_ids) && plan::ReferencesOnly(b, right_ids);
+          if (!ok && plan::ReferencesOnly(b, left_ids) && plan::ReferencesOnly(a, right_ids)) {
+            std::swap(a, b);
+            ok = true;
+          }
+          if (ok && !a->type->Equals(*b->type)) {
+            auto common = catalog.CommonType(a->type, b->type);
+            if (common.ok()) {
+              a = MaybeCast(a, *common);
+              b = MaybeCast(b, *common);
+            } else {
+              ok = false;
+            }
+          }
+          if (ok && IsHashableKeyType(*a->type)) {
+            lkeys.push_back(a);
+            rkeys.push_back(b);
+            is_key = true;
+          }
+        }
+      }
+      if (!is_key && !(t->kind == plan::ExprKind::kLiteral &&
+                       static_cast<const plan::LiteralExpr&>(*t).value->is_valid &&
+                       static_cast<const plan::LiteralExpr&>(*t).value->Equals(
+                           arrow::BooleanScalar(true)))) {
+        residual.push_back(t);
+      }
+    }
+    HashJoinOp::Config cfg;
+    cfg.type = join.join_type;
+    cfg.build_right = join.build_right;
+    cfg.mark_null_aware = join.mark_null_aware;
+    cfg.left_types = TypesOf(lop.output);
+    cfg.right_types = TypesOf(rop.output);
+    auto llayout = MakeLayout(lop.output);
+    auto rlayout = MakeLayout(rop.output);
+    ARROW_ASSIGN_OR_RAISE(auto lk, ExprList::Make(lkeys, llayout, registry_));
+    ARROW_ASSIGN_OR_RAISE(auto rk, ExprList::Make(rkeys, rlayout, registry_));
+    cfg.probe_keys = join.build_right ? std::move(lk) : std::move(rk);
+    cfg.build_keys = join.build_right ? std::move(rk) : std::move(lk);
+    if (!residual.empty()) {
+      ARROW_ASSIGN_OR_RAISE(cfg.residual,
+                            ExprEvaluator::Make(plan::MakeConjunction(residual),
+                                                MakeLayout(lop.output, rop.output), registry_));
+    }
+    std::string d = plan::JoinTypeName(join.join_type);
+    if (!lkeys.empty()) {
+      d += " keys=[";
+      for (size_t i = 0; i < lkeys.size(); ++i) {
+        d += (i ? ", " : "") + lkeys[i]->ToString() + " = " + rkeys[i]->ToString();
+      }
+      d += "]";
+    }
+    if (!residual.empty()) d += " residual=[" + JoinTexts(residual, " AND ") + "]";
+    d += join.build_right ? " build=right" : " build=left";
+    cfg.details = d;
+    auto op = std::make_shared<HashJoinOp>(TypesOf(join.output), std::move(cfg));
+    op->children = {left, right};
+    return op;
+  }
+
+  Result<PhysicalOperatorPtr> PlanSort(const LogicalOp& op, const std::vector<plan::SortKey>& keys,
+                                       std::optional<int64_t> limit, int64_t offset) {
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(op, 0));
+    std::vector<ExprPtr> exprs;
+    std::vector<SortSpec> specs;
+    std::string d;
+    for (const auto& k : keys) {
+      exprs.push_back(k.expr);
+      specs.push_back({k.ascending, k.nulls_first});
+      d += (d.empty() ? "" : ", ") + k.ToString();
+    }
+    if (limit) d += " limit=" + std::to_string(*limit);
+    if (offset) d += " offset=" + std::to_string(offset);
+    ARROW_ASSIGN_OR_RAISE(auto list,
+                          ExprList::Make(exprs, MakeLayout(op.children[0]->output), registry_));
+    auto sort = std::make_shared<SortOp>(TypesOf(op.output), std::move(list), std::move(specs),
+                                         limit, offset, d);
+    sort->children.push_back(child);
+    return sort;
+  }
+
+  Result<PhysicalOperatorPtr> PlanLimit(const plan::LogicalLimit& l) {
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(l, 0));
+    if (l.limit && *l.limit < 0) return Status::Invalid("LIMIT must not be negative");
+    if (l.offset < 0) return Status::Invalid("OFFSET must not be negative");
+    auto op = std::make_shared<LimitOp>(TypesOf(l.output), l.limit, l.offset);
+    op->children.push_back(child);
+    return op;
+  }
+
+  Result<PhysicalOperatorPtr> PlanSetOperation(const plan::LogicalSetOperation& s) {
+    ARROW_ASSIGN_OR_RAISE(auto left, Child(s, 0));
+    ARROW_ASSIGN_OR_RAISE(auto right, Child(s, 1));
+    auto types = TypesOf(s.output);
+    // Inputs must produce the output types; cast through a projection if not.
+    auto conform = [&](PhysicalOperatorPtr in, const LogicalOp& child) -> Result<PhysicalOperatorPtr> {
+      bool same = child.output.size() == types.size();
+      for (size_t i = 0; same && i < types.size(); ++i) {
+        same = child.output[i].type->Equals(*types[i]);
+      }
+      if (same) return in;
+      if (child.output.size() != types.size()) {
+        return Status::Invalid("set operation inputs have ", child.output.size(), " and ",
+                               types.size(), " columns");
+      }
+      std::vector<ExprPtr> exprs;
+      for (size_t i = 0; i < types.size(); ++i) {
+        const auto& c = child.output[i];
+        exprs.push_back(MaybeCast(plan::MakeColumnRef(c.id, c.name, c.type), types[i]));
+      }
+      ARROW_ASSIGN_OR_RAISE(auto list, ExprList::Make(exprs, MakeLayout(child.output), registry_));
+      auto p = std::make_shared<ProjectionOp>(types, std::move(list));
+      p->children.push_back(in);
+      return PhysicalOperatorPtr(p);
+    };
+    ARROW_ASSIGN_OR_RAISE(left, conform(left, *s.children[0]));
+    ARROW_ASSIGN_OR_RAISE(right, conform(right, *s.children[1]));
+    std::shared_ptr<PhysicalOperator> op;
+    if (s.op == plan::SetOpKind::kUnion && s.all) {
+      op = std::make_shared<UnionAllOp>(types);
+    } else {
+      op = std::make_shared<SetOperationOp>(types, s.op, s.all);
+    }
+    op->children = {left, right};
+    return PhysicalOperatorPtr(op);
+  }
+
+  Result<PhysicalOperatorPtr> PlanValues(const plan::LogicalValues& v) {
+    auto types = TypesOf(v.output);
+    Chunk chunk;
+    chunk.length = static_cast<int64_t>(v.rows.size());
+    arrow::compute::ExecContext ctx(arrow::default_memory_pool(), nullptr, registry_);
+    Chunk one;
+    one.length = 1;
+    for (size_t c = 0; c < types.size(); ++c) {
+      std::unique_ptr<arrow::ArrayBuilder> builder;
+      ARROW_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), types[c], &builder));
+      for (const auto& row : v.rows) {
+        if (row.size() != types.size()) {
+          return Status::Invalid("VALUES row has ", row.size(), " values, expected ",
+                                 types.size());
+        }
+        ARROW_ASSIGN_OR_RAISE(auto ev, ExprEvaluator::Make(MaybeCast(row[c], types[c]), {},
+                                                           registry_));
+        auto st = ev->MakeState();
+        ARROW_ASSIGN_OR_RAISE(auto arr, ev->EvaluateToArray(one, st.get(), &ctx));
+        ARROW_ASSIGN_OR_RAISE(auto scalar, arr->GetScalar(0));
+        ARROW_RETURN_NOT_OK(builder->AppendScalar(*scalar));
+      }
+      std::shared_ptr<arrow::Array> col;
+      ARROW_RETURN_NOT_OK(builder->Finish(&col));
+      chunk.columns.push_back(col);
+    }
+    std::vector<Chunk> chunks;
+    if (chunk.length > 0) chunks.push_back(chunk);
+    return std::make_shared<ValuesOp>(types, std::move(chunks));
+  }
+
+  Result<PhysicalOperatorPtr> PlanWindow(const plan::LogicalWindow& w) {
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(w, 0));
+    ARROW_ASSIGN_OR_RAISE(auto op, WindowOp::Make(w, registry_));
+    op->children.push_back(child);
+    return PhysicalOperatorPtr(op);
+  }
+
+  Result<PhysicalOperatorPtr> PlanRecursiveCte(const plan::LogicalRecursiveCte& r) {
+    ARROW_ASSIGN_OR_RAISE(auto anchor, Child(r, 0));
+    ARROW_ASSIGN_OR_RAISE(auto recursive, Child(r, 1));
+    auto types = TypesOf(r.output);
+    auto op = std::make_shared<RecursiveCteOp>(types, r.cte_index, r.name, r.union_all,
+                                               recursive);
+    op->children.push_back(anchor);
+    return PhysicalOperatorPtr(op);
+  }
+
+  arrow::compute::FunctionRegistry* registry_;
+};
+
+void Render(const PhysicalOperator& op, bool analyze, int depth, std::string* out) {
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  *out += op.name();
+  std::string d = op.Details();
+  if (!d.empty()) *out += ": " + d;
+  if (analyze) {
+    const auto& m = op.metrics();
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.3f", m.time_ns.load() / 1e6);
+    *out += "  [rows_in=" + std::to_string(m.rows_in.load()) +
+            " rows_out=" + std::to_string(m.rows_out.load()) + " time=" + buf + "ms";
+    std::string extra = m.GetExtra();
+    if (!extra.empty()) *out += " " + extra;
+    *out += "]";
+  }
+  *out += "\n";
+  for (const auto& c : op.children) Render(*c, analyze, depth + 1, out);
+  if (const auto* rc = dynamic_cast<const RecursiveCteOp*>(&op)) {
+    out->append(static_cast<size_t>(depth + 1) * 2, ' ');
+    *out += "(recursive part)\n";
+    Render(*rc->recursive(), analyze, depth + 2, out);
+  }
+}
+
+}  // namespace
+
+Result<PhysicalOperatorPtr> CreatePhysicalPlan(const LogicalOpPtr& plan,
+                                               const PhysicalPlannerOptions& options) {
+  auto* registry = options.registry ? options.registry : FunctionCatalog::Get().registry();
+  Planner planner(registry);
+  return planner.Plan(plan);
+}
+
+bool PlanOutputIsOrdered(const LogicalOpPtr& plan) {
+  const LogicalOp* op = plan.get();
+  while (op != nullptr) {
+    switch (op->kind) {
+      case LogicalOpKind::kSort:
+      case LogicalOpKind::kTopN:
+      case LogicalOpKind::kLimit:
+        return true;
+      case LogicalOpKind::kProjection:
+      case LogicalOpKind::kFilter:
+        op = op->children.empty() ? nullptr : op->children[0].get();
+        break;
+      default:
+        return false;
+    }
+  }
+  return false;
+}
+
+std::string PhysicalPlanToString(const PhysicalOperator& root, bool analyze) {
+  std::string out;
+  Render(root, analyze, 0, &out);
+  return out;
+}
+
+}  // namespace shoal::exec
