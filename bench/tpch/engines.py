@@ -24,6 +24,13 @@ def split_statements(sql: str):
     return [s.strip() for s in sql.split(";") if s.strip()]
 
 
+def is_query(stmt: str) -> bool:
+    """True for statements that return rows (SELECT/WITH/VALUES), after leading comments."""
+    lines = [l for l in stmt.splitlines() if l.strip() and not l.strip().startswith("--")]
+    first = lines[0].split()[0].upper() if lines else ""
+    return first in ("SELECT", "WITH", "VALUES", "(")
+
+
 class ShoalEngine:
     name = "shoal"
 
@@ -38,7 +45,8 @@ class ShoalEngine:
         result = None
         for stmt in split_statements(sql):
             df = self.ctx.sql(stmt)
-            result = df.to_arrow_table()
+            if is_query(stmt):
+                result = df.to_arrow_table()
         return result
 
 
@@ -60,8 +68,7 @@ class DuckDBEngine:
         result = None
         for stmt in split_statements(sql):
             rel = self.con.sql(stmt)
-            if rel is None:  # statements without results (CREATE VIEW)
-                result = None
+            if rel is None or not is_query(stmt):  # statements without results (CREATE VIEW)
                 continue
             fetch = getattr(rel, "to_arrow_table", None) or getattr(rel, "arrow")
             result = fetch()
@@ -84,7 +91,8 @@ class DataFusionEngine:
         for stmt in split_statements(sql):
             df = self.ctx.sql(stmt)
             batches = df.collect()
-            result = pa.Table.from_batches(batches) if batches else None
+            if is_query(stmt):
+                result = pa.Table.from_batches(batches, schema=df.schema())
         return result
 
 
@@ -121,6 +129,10 @@ def normalize(table: pa.Table):
 
 def results_match(actual: pa.Table, expected: pa.Table, ordered: bool) -> str | None:
     """Return None when equal (floats within 0.01 relative), else a description of the difference."""
+    if expected is None:
+        return "the oracle returned no result to compare with"
+    if actual is None:
+        return "no result"
     a, e = normalize(actual), normalize(expected)
     if len(a) != len(e):
         return f"row count {len(a)} != expected {len(e)}"

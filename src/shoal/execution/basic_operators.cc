@@ -170,6 +170,7 @@ Status FilterOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state
   std::shared_ptr<arrow::Array> pending;  // AND of masks not yet applied
   for (size_t i = 0; i < conditions_.size(); ++i) {
     ARROW_ASSIGN_OR_RAISE(auto mask, st.exprs.EvaluateArray(i, cur, ctx.arrow_ctx));
+    ARROW_ASSIGN_OR_RAISE(mask, AsBooleanMask(mask, "filter condition " + conditions_[i]->ToString()));
     const auto& b = static_cast<const arrow::BooleanArray&>(*mask);
     int64_t trues = b.true_count();
     if (trues == cur.length) continue;

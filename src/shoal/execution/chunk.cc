@@ -4,6 +4,7 @@
 #include <arrow/array/util.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/exec.h>
+#include <arrow/util/bit_run_reader.h>
 
 namespace shoal::exec {
 
@@ -42,21 +43,57 @@ Result<Chunk> TakeChunk(const Chunk& chunk, const arrow::Array& indices) {
   return out;
 }
 
+Result<std::shared_ptr<arrow::Array>> AsBooleanMask(std::shared_ptr<arrow::Array> values,
+                                                    const std::string& what) {
+  if (values->type_id() == arrow::Type::BOOL) return values;
+  if (values->type_id() == arrow::Type::NA) {
+    return arrow::MakeArrayOfNull(arrow::boolean(), values->length());
+  }
+  return Status::TypeError(what, " must be a boolean, got ", values->type()->ToString());
+}
+
+Result<std::shared_ptr<arrow::Array>> MaskToIndices(const arrow::Array& mask) {
+  if (mask.type_id() != arrow::Type::BOOL) {
+    return Status::TypeError("internal error: selection mask of type ", mask.type()->ToString());
+  }
+  const auto& b = static_cast<const arrow::BooleanArray&>(mask);
+  const int64_t n = b.length();
+  std::vector<int32_t> idx;
+  idx.reserve(b.true_count());
+  const uint8_t* values = b.values()->data();
+  const uint8_t* validity = b.null_count() > 0 ? b.null_bitmap_data() : nullptr;
+  ARROW_RETURN_NOT_OK(arrow::internal::VisitTwoSetBitRuns(
+      values, b.offset(), validity, b.offset(), n, [&](int64_t pos, int64_t len) {
+        for (int64_t i = pos; i < pos + len; ++i) idx.push_back(static_cast<int32_t>(i));
+        return Status::OK();
+      }));
+  int64_t count = static_cast<int64_t>(idx.size());
+  return arrow::MakeArray(arrow::ArrayData::Make(
+      arrow::int32(), count, {nullptr, arrow::Buffer::FromVector(std::move(idx))}, 0));
+}
+
 Result<Chunk> FilterChunk(const Chunk& chunk, const arrow::Array& mask) {
+  if (mask.type_id() != arrow::Type::BOOL) {
+    return Status::TypeError("internal error: selection mask of type ", mask.type()->ToString());
+  }
+  const auto& b = static_cast<const arrow::BooleanArray&>(mask);
+  int64_t selected = b.true_count();
   Chunk out;
   out.order = chunk.order;
-  if (chunk.columns.empty()) {
-    // Count selected rows.
-    const auto& b = static_cast<const arrow::BooleanArray&>(mask);
-    int64_t n = 0;
-    for (int64_t i = 0; i < b.length(); ++i) n += (b.IsValid(i) && b.Value(i)) ? 1 : 0;
-    out.length = n;
+  out.length = selected;
+  if (chunk.columns.empty()) return out;
+  if (selected * 2 > mask.length()) {
+    // Dense selection: Arrow's filter copies runs of selected rows.
+    for (const auto& c : chunk.columns) {
+      ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
+                            arrow::compute::Filter(c, mask.data(),
+                                                   arrow::compute::FilterOptions::Defaults()));
+      out.columns.push_back(d.make_array());
+    }
     return out;
   }
-  // Convert the mask to indices once, then take every column.
-  ARROW_ASSIGN_OR_RAISE(auto idx, arrow::compute::CallFunction(
-                                      "indices_nonzero", {mask.Slice(0, mask.length())}));
-  return TakeChunk(chunk, *idx.make_array());
+  ARROW_ASSIGN_OR_RAISE(auto idx, MaskToIndices(mask));
+  return TakeChunk(chunk, *idx);
 }
 
 Result<Chunk> ConcatenateChunks(const std::vector<Chunk>& chunks,

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <arrow/array.h>
@@ -40,6 +41,12 @@ inline uint64_t MakeOrder(int64_t morsel, int64_t chunk) {
 
 /// Return the rows of `chunk` at `indices` (an int32/int64/uint32 array).
 Result<Chunk> TakeChunk(const Chunk& chunk, const arrow::Array& indices);
+/// Return `values` as a boolean mask: boolean arrays as they are, arrays of the
+/// null type as all-NULL masks; any other type is an error naming `what`.
+Result<std::shared_ptr<arrow::Array>> AsBooleanMask(std::shared_ptr<arrow::Array> values,
+                                                    const std::string& what);
+/// Return the (int32) positions where the boolean `mask` is true (not null).
+Result<std::shared_ptr<arrow::Array>> MaskToIndices(const arrow::Array& mask);
 /// Return the rows of `chunk` where `mask` is true (nulls drop the row).
 Result<Chunk> FilterChunk(const Chunk& chunk, const arrow::Array& mask);
 /// Concatenate chunks with the same layout (`types` gives the column types, used

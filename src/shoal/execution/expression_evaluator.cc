@@ -395,6 +395,7 @@ Result<Datum> ExprEvaluator::EvalCase(int id, const Chunk& chunk, State* state,
       auto c = Eval(n.args[2 * i], chunk, state, ctx);
       if (!c.ok()) return c.status();
       ARROW_ASSIGN_OR_RAISE(auto arr, ToArray(*c, chunk.length, ctx));
+      ARROW_ASSIGN_OR_RAISE(arr, AsBooleanMask(arr, "CASE condition"));
       conds.push_back(arr);
       fields.push_back(arrow::field("c" + std::to_string(i), arrow::boolean()));
       auto v = Eval(n.args[2 * i + 1], chunk, state, ctx);
@@ -467,6 +468,7 @@ Result<Datum> ExprEvaluator::EvalCaseSelectiveImpl(int id, const Chunk& chunk, S
     }
     ARROW_ASSIGN_OR_RAISE(Datum c, Eval(n.args[2 * b], sub, state, ctx));
     ARROW_ASSIGN_OR_RAISE(auto carr, ToArray(c, sub.length, ctx));
+    ARROW_ASSIGN_OR_RAISE(carr, AsBooleanMask(carr, "CASE condition"));
     const auto& bools = static_cast<const arrow::BooleanArray&>(*carr);
     std::vector<int64_t> still;
     for (int64_t k = 0; k < sub.length; ++k) {

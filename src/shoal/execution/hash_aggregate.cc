@@ -35,11 +35,7 @@ Result<std::shared_ptr<arrow::Array>> Zeros(int64_t n, cp::ExecContext* ctx) {
   return arrow::MakeArrayFromScalar(arrow::UInt32Scalar(0), n, ctx->memory_pool());
 }
 
-Result<std::shared_ptr<arrow::Array>> MaskToIndices(const std::shared_ptr<arrow::Array>& mask,
-                                                    cp::ExecContext* ctx) {
-  ARROW_ASSIGN_OR_RAISE(Datum d, cp::CallFunction("indices_nonzero", {mask}, ctx));
-  return d.make_array();
-}
+
 
 }  // namespace
 
@@ -173,7 +169,9 @@ Status HashAggregateOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&
   std::vector<std::shared_ptr<arrow::Array>> filter_idx(aggregates_.size());
   for (size_t a = 0; a < aggregates_.size(); ++a) {
     if (aggregates_[a].filter >= 0) {
-      ARROW_ASSIGN_OR_RAISE(filter_idx[a], MaskToIndices(values[aggregates_[a].filter], ectx));
+      ARROW_ASSIGN_OR_RAISE(auto mask, AsBooleanMask(values[aggregates_[a].filter],
+                                                     "FILTER of " + aggregates_[a].display));
+      ARROW_ASSIGN_OR_RAISE(filter_idx[a], MaskToIndices(*mask));
     }
   }
   for (size_t s = 0; s < sets_.size(); ++s) {

@@ -19,6 +19,7 @@ using plan::JoinType;
 struct HashJoinOp::Global : GlobalSinkState {
   std::mutex mu;
   std::vector<Chunk> chunks;
+  std::vector<JoinKeys> key_parts;  // one per chunk, same order as `chunks`
   JoinKeys keys;
   Chunk build;
   std::unique_ptr<JoinHashTable> table;
@@ -34,7 +35,7 @@ struct BuildLocal : LocalSinkState {
   explicit BuildLocal(const ExprList* keys) : key_state(keys) {}
   ExprListState key_state;
   std::vector<Chunk> chunks;
-  JoinKeys keys;
+  std::vector<JoinKeys> keys;  // one per chunk
 };
 
 template <typename T>
@@ -140,9 +141,7 @@ Result<std::unique_ptr<GlobalSinkState>> HashJoinOp::MakeGlobalSinkState(QueryCo
 
 Result<std::unique_ptr<LocalSinkState>> HashJoinOp::MakeLocalSinkState(ThreadContext&,
                                                                        GlobalSinkState&) const {
-  auto l = std::make_unique<BuildLocal>(&config_.build_keys);
-  l->keys.integer_mode = integer_keys_;
-  return l;
+  return std::make_unique<BuildLocal>(&config_.build_keys);
 }
 
 Status HashJoinOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&,
@@ -153,7 +152,7 @@ Status HashJoinOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&,
     const auto& cols = keys.columns;
     JoinKeys k;
     ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, integer_keys_, &k));
-    AppendJoinKeys(std::move(k), &local.keys);
+    local.keys.push_back(std::move(k));
   }
   local.chunks.push_back(std::move(input));
   return Status::OK();
@@ -165,20 +164,22 @@ Status HashJoinOp::Combine(ThreadContext&, GlobalSinkState& global,
   auto& local = static_cast<BuildLocal&>(local_state);
   std::lock_guard<std::mutex> lock(g.mu);
   for (auto& c : local.chunks) g.chunks.push_back(std::move(c));
-  if (config_.build_keys.size() > 0) AppendJoinKeys(std::move(local.keys), &g.keys);
+  for (auto& k : local.keys) g.key_parts.push_back(std::move(k));
   local.chunks.clear();
+  local.keys.clear();
   return Status::OK();
 }
 
-Status HashJoinOp::Finalize(QueryContext&, GlobalSinkState& global) const {
+Status HashJoinOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
   auto& g = static_cast<Global&>(global);
   const TypeVector& build_types = config_.build_right ? config_.right_types : config_.left_types;
   ARROW_ASSIGN_OR_RAISE(g.build, ConcatenateChunks(g.chunks, build_types));
   if (g.chunks.empty()) g.build.length = 0;
   g.chunks.clear();
   if (config_.build_keys.size() > 0) {
+    g.keys = ConcatenateJoinKeys(&g.key_parts, integer_keys_);
     g.build_has_null = g.keys.any_null;
-    ARROW_ASSIGN_OR_RAISE(g.table, JoinHashTable::Build(std::move(g.keys)));
+    ARROW_ASSIGN_OR_RAISE(g.table, JoinHashTable::Build(std::move(g.keys), query.threads));
     metrics().SetExtra("build_rows=" + std::to_string(g.build.length) +
                        " buckets=" + std::to_string(g.table->num_buckets()));
   } else {
@@ -247,6 +248,7 @@ Status HashJoinOp::ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk&
     have_pairs = true;
     ARROW_ASSIGN_OR_RAISE(auto mask, config_.residual->EvaluateToArray(
                                          pairs, st.residual_state.get(), ctx.arrow_ctx));
+    ARROW_ASSIGN_OR_RAISE(mask, AsBooleanMask(mask, "join condition"));
     const auto& b = static_cast<const arrow::BooleanArray&>(*mask);
     if (b.true_count() != b.length()) {
       size_t out = 0;
@@ -384,9 +386,8 @@ Status HashJoinOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* sta
     if (g.build.length > 0) {
       const JoinHashTable& table = *g.table;
       const JoinKeys& pk = st.probe_keys;
-      for (int64_t i = 0; i < n; ++i) {
-        if (pk.has_null[i]) continue;
-        table.ForEachMatch(pk, i, [&](int64_t r) {
+      for (int64_t b0 = 0; b0 < n; b0 += 1024) {
+        table.ProbeRange(pk, b0, std::min(n, b0 + 1024), [&](int64_t i, int64_t r) {
           pi.push_back(static_cast<int32_t>(i));
           bi.push_back(static_cast<uint32_t>(r));
         });

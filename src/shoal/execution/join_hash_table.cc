@@ -1,6 +1,7 @@
 #include "shoal/execution/join_hash_table.h"
 
 #include <cmath>
+#include <thread>
 #include <cstring>
 
 #include <arrow/array.h>
@@ -239,7 +240,7 @@ Status EncodeJoinKeys(const std::vector<std::shared_ptr<arrow::Array>>& columns,
 }
 
 void AppendJoinKeys(JoinKeys&& more, JoinKeys* into) {
-  if (into->length == 0 && into->ints.empty() && into->bytes.empty()) {
+  if (into->length == 0 && into->ints.capacity() == 0 && into->bytes.capacity() == 0) {
     bool mode = into->integer_mode;
     *into = std::move(more);
     if (into->length == 0) into->integer_mode = mode;
@@ -263,24 +264,71 @@ void AppendJoinKeys(JoinKeys&& more, JoinKeys* into) {
   into->length += more.length;
 }
 
-Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Build(JoinKeys keys) {
+JoinKeys ConcatenateJoinKeys(std::vector<JoinKeys>* parts, bool integer_mode) {
+  JoinKeys out;
+  out.integer_mode = integer_mode;
+  int64_t rows = 0, bytes = 0;
+  for (const auto& p : *parts) {
+    rows += p.length;
+    bytes += static_cast<int64_t>(p.bytes.size());
+  }
+  out.hashes.reserve(rows);
+  out.has_null.reserve(rows);
+  if (integer_mode) {
+    out.ints.reserve(rows);
+  } else {
+    out.bytes.reserve(bytes);
+    out.offsets.reserve(rows + 1);
+    out.offsets.push_back(0);
+  }
+  for (auto& p : *parts) {
+    AppendJoinKeys(std::move(p), &out);
+    p = JoinKeys();
+  }
+  parts->clear();
+  return out;
+}
+
+Result<std::unique_ptr<JoinHashTable>> JoinHashTable::Build(JoinKeys keys, int threads) {
   if (keys.length >= static_cast<int64_t>(UINT32_MAX) - 1) {
     return Status::NotImplemented("hash join build side too large (", keys.length, " rows)");
   }
   auto t = std::make_unique<JoinHashTable>();
   uint64_t size = 16;
   while (size < static_cast<uint64_t>(keys.length) * 2) size <<= 1;
-  t->buckets_.assign(size, 0);
+  t->buckets_ = std::make_unique<std::atomic<uint32_t>[]>(size);
   t->next_.assign(keys.length, 0);
   t->mask_ = size - 1;
-  // Insert in reverse so chains list rows in build order.
-  for (int64_t i = keys.length - 1; i >= 0; --i) {
-    if (keys.has_null[i]) continue;
-    uint64_t b = keys.hashes[i] & t->mask_;
-    t->next_[i] = t->buckets_[b];
-    t->buckets_[b] = static_cast<uint32_t>(i + 1);
-  }
   t->keys_ = std::move(keys);
+  const int64_t n = t->keys_.length;
+  // Each thread inserts a range of rows: next[i] = old head, head = i + 1. The
+  // order of rows within a chain does not matter.
+  auto insert = [&](int64_t begin, int64_t end) {
+    constexpr int64_t kBlock = 64;
+    const uint64_t* hashes = t->keys_.hashes.data();
+    const uint8_t* nulls = t->keys_.has_null.data();
+    for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+      int64_t b1 = std::min(end, b0 + kBlock);
+      for (int64_t i = b0; i < b1; ++i) __builtin_prefetch(&t->buckets_[hashes[i] & t->mask_], 1);
+      for (int64_t i = b0; i < b1; ++i) {
+        if (nulls[i]) continue;
+        auto& head = t->buckets_[hashes[i] & t->mask_];
+        t->next_[i] = head.exchange(static_cast<uint32_t>(i + 1), std::memory_order_relaxed);
+      }
+    }
+  };
+  if (threads <= 1 || n < 100000) {
+    insert(0, n);
+  } else {
+    std::vector<std::thread> workers;
+    int64_t per = (n + threads - 1) / threads;
+    for (int w = 1; w < threads; ++w) {
+      int64_t b = std::min(n, w * per), e = std::min(n, (w + 1) * per);
+      workers.emplace_back([&, b, e] { insert(b, e); });
+    }
+    insert(0, std::min(n, per));
+    for (auto& w : workers) w.join();
+  }
   return t;
 }
 

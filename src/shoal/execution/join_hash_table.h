@@ -1,6 +1,8 @@
 // Join keys and the hash table of a hash join's build side.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -43,19 +45,58 @@ Status EncodeJoinKeys(const std::vector<std::shared_ptr<arrow::Array>>& columns,
 
 /// Append `more` to `into` (same mode).
 void AppendJoinKeys(JoinKeys&& more, JoinKeys* into);
+/// Concatenate `parts` (same mode) into one, allocating once.
+JoinKeys ConcatenateJoinKeys(std::vector<JoinKeys>* parts, bool integer_mode);
 
 /// Chained hash table over build rows: bucket heads and next pointers (row + 1,
 /// 0 = end of chain).
 class JoinHashTable {
  public:
-  /// Build over `keys` (rows with null keys are left out: they never match).
-  static Result<std::unique_ptr<JoinHashTable>> Build(JoinKeys keys);
+  /// Build over `keys` (rows with null keys are left out: they never match),
+  /// inserting from `threads` threads.
+  static Result<std::unique_ptr<JoinHashTable>> Build(JoinKeys keys, int threads = 1);
 
   /// Call fn(build_row) for every build row whose key equals probe row `i`.
   template <typename Fn>
   void ForEachMatch(const JoinKeys& probe, int64_t i, Fn&& fn) const {
-    uint64_t h = probe.hashes[i];
-    uint32_t r = buckets_[h & mask_];
+    WalkChain(probe, i, Head(probe.hashes[i]), fn);
+  }
+
+  /// Call fn(i, build_row) for every match of probe rows [begin, end) whose keys
+  /// are not null, in row order. Loads are prefetched a block at a time.
+  template <typename Fn>
+  void ProbeRange(const JoinKeys& probe, int64_t begin, int64_t end, Fn&& fn) const {
+    constexpr int64_t kBlock = 64;
+    uint32_t heads[kBlock];
+    for (int64_t b0 = begin; b0 < end; b0 += kBlock) {
+      int64_t b1 = std::min(end, b0 + kBlock);
+      for (int64_t i = b0; i < b1; ++i) __builtin_prefetch(&buckets_[probe.hashes[i] & mask_]);
+      for (int64_t i = b0; i < b1; ++i) {
+        uint32_t h = Head(probe.hashes[i]);
+        heads[i - b0] = h;
+        if (h != 0) {
+          if (keys_.integer_mode) {
+            __builtin_prefetch(&keys_.ints[h - 1]);
+          } else {
+            __builtin_prefetch(&keys_.hashes[h - 1]);
+          }
+          __builtin_prefetch(&next_[h - 1]);
+        }
+      }
+      for (int64_t i = b0; i < b1; ++i) {
+        if (heads[i - b0] == 0 || probe.has_null[i]) continue;
+        WalkChain(probe, i, heads[i - b0], [&](int64_t r) { fn(i, r); });
+      }
+    }
+  }
+
+  int64_t num_rows() const { return keys_.length; }
+  const JoinKeys& keys() const { return keys_; }
+  size_t num_buckets() const { return mask_ + 1; }
+
+ private:
+  template <typename Fn>
+  void WalkChain(const JoinKeys& probe, int64_t i, uint32_t r, Fn&& fn) const {
     if (keys_.integer_mode) {
       int64_t k = probe.ints[i];
       while (r != 0) {
@@ -63,6 +104,7 @@ class JoinHashTable {
         r = next_[r - 1];
       }
     } else {
+      uint64_t h = probe.hashes[i];
       while (r != 0) {
         if (keys_.hashes[r - 1] == h && keys_.Equal(r - 1, probe, i)) {
           fn(static_cast<int64_t>(r - 1));
@@ -72,13 +114,12 @@ class JoinHashTable {
     }
   }
 
-  int64_t num_rows() const { return keys_.length; }
-  const JoinKeys& keys() const { return keys_; }
-  size_t num_buckets() const { return buckets_.size(); }
+  uint32_t Head(uint64_t hash) const {
+    return buckets_[hash & mask_].load(std::memory_order_relaxed);
+  }
 
- private:
   JoinKeys keys_;
-  std::vector<uint32_t> buckets_;
+  std::unique_ptr<std::atomic<uint32_t>[]> buckets_;  ///< atomics for the parallel build
   std::vector<uint32_t> next_;
   uint64_t mask_ = 0;
 };

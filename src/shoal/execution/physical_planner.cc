@@ -1,5 +1,7 @@
 #include "shoal/execution/physical_planner.h"
 
+#include <algorithm>
+
 #include <arrow/array/builder_base.h>
 #include <arrow/array/util.h>
 #include <arrow/builder.h>
@@ -65,6 +67,30 @@ bool IsHashableKeyType(const arrow::DataType& t) {
     default:
       return false;
   }
+}
+
+/// Rough relative cost of evaluating `e` once per row.
+int EvaluationCost(const ExprPtr& e) {
+  int cost = 1;
+  if (e->kind == plan::ExprKind::kCall) {
+    const auto& fn = static_cast<const plan::CallExpr&>(*e).function;
+    if (fn == "or" || fn == "or_kleene") cost += 4;
+    if (fn.find("like") != std::string::npos || fn.find("match") != std::string::npos ||
+        fn.find("regex") != std::string::npos) {
+      cost += 20;
+    }
+  } else if (e->kind == plan::ExprKind::kCase) {
+    cost += 4;
+  }
+  if (e->type && e->type->id() == arrow::Type::DECIMAL128) cost += 2;
+  for (const auto& c : e->children()) {
+    cost += EvaluationCost(c);
+    if (c->type && (c->type->id() == arrow::Type::DECIMAL128 ||
+                    c->type->id() == arrow::Type::STRING)) {
+      cost += 1;
+    }
+  }
+  return cost;
 }
 
 bool HasColumns(const ExprPtr& e) {
@@ -167,6 +193,10 @@ class Planner {
     std::vector<ExprPtr> terms;
     for (const auto& c : f.conditions) plan::SplitConjunction(c, &terms);
     if (terms.empty()) return child;
+    // Cheap conditions first: later ones only see the rows earlier ones kept.
+    std::stable_sort(terms.begin(), terms.end(), [](const ExprPtr& a, const ExprPtr& b) {
+      return EvaluationCost(a) < EvaluationCost(b);
+    });
     ARROW_ASSIGN_OR_RAISE(auto list,
                           ExprList::Make(terms, MakeLayout(f.children[0]->output), registry_));
     auto op = std::make_shared<FilterOp>(TypesOf(f.output), std::move(list));

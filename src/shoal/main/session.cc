@@ -47,7 +47,7 @@ std::string QuoteIdentifier(const std::string& name) {
 
 }  // namespace
 
-Session::Session() : state_(std::make_unique<SessionState>()) {}
+Session::Session() : state_(std::make_shared<SessionState>()) {}
 
 Session::~Session() {
   // Stop queries still streaming from this session; their results stay valid

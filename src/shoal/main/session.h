@@ -107,7 +107,7 @@ class Session {
 
  private:
   Session();
-  std::unique_ptr<SessionState> state_;
+  std::shared_ptr<SessionState> state_;
 };
 
 }  // namespace shoal

@@ -20,7 +20,7 @@ namespace shoal {
 /// `settings()` is not, so hold `statement_mutex()` while reading or changing
 /// settings from a statement (Session::Sql runs statements under it); the cancel
 /// registry is thread-safe and may be used from any thread.
-class SessionState {
+class SessionState : public std::enable_shared_from_this<SessionState> {
  public:
   SessionState() = default;
   SessionState(const SessionState&) = delete;

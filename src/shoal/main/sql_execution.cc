@@ -93,11 +93,12 @@ Result<std::shared_ptr<QueryResult>> StartQuery(SessionState* state,
   auto producer = stream.producer;
   state->TrackQuery(producer);
   running->hook_id = state->AddCancelHook([running] { running->cancel.store(true); });
-  std::weak_ptr<QueryResult::Producer> weak_producer = producer;
-  producer->SetOnClose([running, state] {
+  // The result may outlive the session: hold the session state only weakly.
+  std::weak_ptr<SessionState> weak_state = state->shared_from_this();
+  producer->SetOnClose([running, weak_state] {
     running->cancel.store(true);
     if (running->thread.joinable()) running->thread.join();
-    state->RemoveCancelHook(running->hook_id);
+    if (auto alive = weak_state.lock()) alive->RemoveCancelHook(running->hook_id);
   });
   QueryExecution* exec = running->execution.get();
   running->thread = std::thread([exec, producer] {

@@ -39,6 +39,13 @@ using namespace shoal::plan;  // NOLINT
     ASSERT_TRUE(_st.ok()) << _st.ToString();              \
   } while (0)
 
+/// Return prefix followed by the number.
+inline std::string Suffixed(const char* prefix, int64_t n) {
+  std::string s = prefix;
+  s += std::to_string(n);
+  return s;
+}
+
 /// Test parameters: threads and batch size.
 struct RunConfig {
   int threads;
@@ -46,7 +53,7 @@ struct RunConfig {
 };
 
 inline std::string ConfigName(const ::testing::TestParamInfo<RunConfig>& info) {
-  return "t" + std::to_string(info.param.threads) + "_b" + std::to_string(info.param.batch_size);
+  return Suffixed("t", info.param.threads) + Suffixed("_b", info.param.batch_size);
 }
 
 /// Builds plans with fresh column ids.
@@ -107,7 +114,7 @@ class PlanBuilder {
                        std::vector<std::string> names = {}) {
     auto p = std::make_shared<LogicalProjection>();
     for (size_t i = 0; i < exprs.size(); ++i) {
-      p->output.push_back({NextId(), i < names.size() ? names[i] : "c" + std::to_string(i),
+      p->output.push_back({NextId(), i < names.size() ? names[i] : Suffixed("c", i),
                            exprs[i]->type, true, ""});
     }
     p->exprs = std::move(exprs);
@@ -140,10 +147,10 @@ class PlanBuilder {
                          std::vector<std::vector<int>> sets = {}) {
     auto a = std::make_shared<LogicalAggregate>();
     for (size_t i = 0; i < groups.size(); ++i) {
-      a->output.push_back({NextId(), "g" + std::to_string(i), groups[i]->type, true, ""});
+      a->output.push_back({NextId(), Suffixed("g", i), groups[i]->type, true, ""});
     }
     for (size_t i = 0; i < aggs.size(); ++i) {
-      a->output.push_back({NextId(), "a" + std::to_string(i), aggs[i]->type, true, ""});
+      a->output.push_back({NextId(), Suffixed("a", i), aggs[i]->type, true, ""});
     }
     if (!sets.empty()) a->output.push_back({NextId(), "gid", arrow::uint64(), false, ""});
     a->groups = std::move(groups);
@@ -214,7 +221,7 @@ class PlanBuilder {
                       std::vector<std::vector<ExprPtr>> rows) {
     auto v = std::make_shared<LogicalValues>();
     for (size_t i = 0; i < types.size(); ++i) {
-      v->output.push_back({NextId(), "v" + std::to_string(i), types[i], true, ""});
+      v->output.push_back({NextId(), Suffixed("v", i), types[i], true, ""});
     }
     v->rows = std::move(rows);
     return v;

@@ -10,7 +10,7 @@ struct JoinConfig {
 };
 
 std::string JoinConfigName(const ::testing::TestParamInfo<JoinConfig>& info) {
-  return "t" + std::to_string(info.param.run.threads) + "_b" +
+  return Suffixed("t", info.param.run.threads) + "_b" +
          std::to_string(info.param.run.batch_size) +
          (info.param.build_right ? "_buildR" : "_buildL");
 }
@@ -185,6 +185,30 @@ TEST_P(JoinTest, EmptyBuildSide) {
   res = Run(pb_.Join(l, rf, JoinType::kInner, {cond}, GetParam().build_right));
   ASSERT_OK(res.status);
   EXPECT_TRUE(res.rows.empty());
+}
+
+TEST_P(JoinTest, LargeBuildSide) {
+  // 250k build rows exercise the parallel hash table build; keys repeat twice.
+  std::string keys = "[", vals = "[";
+  for (int i = 0; i < 250000; ++i) {
+    keys += (i ? "," : "") + std::to_string(i / 2);
+    vals += (i ? "," : "") + std::to_string(i);
+  }
+  keys += "]";
+  vals += "]";
+  auto s = arrow::schema({arrow::field("k", arrow::int64()), arrow::field("v", arrow::int64())});
+  auto big = pb_.Table(s, {keys, vals}, 4096);
+  auto a = pb_.Get("a", big);
+  auto b = pb_.Get("b", big);
+  auto j = pb_.Join(a, b, JoinType::kInner,
+                    {Cmp("equal", PlanBuilder::Col(a, 0), PlanBuilder::Col(b, 0))},
+                    GetParam().build_right);
+  auto agg = pb_.Aggregate(j, {}, {PlanBuilder::Agg("count", {}),
+                                   PlanBuilder::Agg("sum", {PlanBuilder::Col(j, 3)})});
+  auto r = Run(agg);
+  ASSERT_OK(r.status);
+  // Each key has 2 rows on each side: 4 pairs per key; each b row appears twice.
+  EXPECT_EQ(r.rows, std::vector<std::string>({"500000|62499750000"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -248,6 +248,27 @@ TEST_P(OperatorsTest, CancellationAndErrors) {
   EXPECT_FALSE(r2.status.ok());
 }
 
+TEST_P(OperatorsTest, CancelWhileRunning) {
+  std::string ids = "[";
+  for (int i = 0; i < 100000; ++i) ids += (i ? "," : "") + std::to_string(i);
+  ids += "]";
+  auto s = arrow::schema({arrow::field("id", arrow::int64())});
+  auto big = pb_.Table(s, {ids}, 1000);
+  auto get = pb_.Get("big", big);
+  std::atomic<bool> cancel{false};
+  ExecutionOptions opts{GetParam().threads, GetParam().batch_size, &cancel};
+  auto q = QueryExecution::Make(get, opts);
+  ASSERT_TRUE(q.ok());
+  std::atomic<int64_t> rows{0};
+  auto st = (*q)->Run([&](std::shared_ptr<arrow::RecordBatch> b) {
+    rows += b->num_rows();
+    cancel = true;
+    return Status::OK();
+  });
+  EXPECT_TRUE(st.IsCancelled()) << st.ToString();
+  EXPECT_LT(rows.load(), 100000);
+}
+
 TEST_P(OperatorsTest, ExplainAnalyzeHasMetrics) {
   auto get = pb_.Get("t", table_);
   auto filter = pb_.Filter(get, {Cmp("greater", PlanBuilder::Col(get, 0), Lit(4))});
