@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Relative paths in the compiler cache key: clones in other folders reuse the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
 # One CMake tree (build/dev) serves the Python package and the tests.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-build-isolation \

@@ -86,7 +86,34 @@ std::string FormatTimestamp(std::string s) {
   return TrimDecimal(s) + suffix;
 }
 
+Status FormatColumn(const arrow::Array& array, std::vector<std::string>* out);
+
+/// Lists print as [a, b] with elements formatted like top-level values (NULL, ...).
 std::string ToStringFallback(const arrow::Array& array, int64_t i) {
+  if (arrow::is_list_like(array.type_id()) && array.type_id() != arrow::Type::MAP) {
+    std::shared_ptr<arrow::Array> values;
+    switch (array.type_id()) {
+      case arrow::Type::LIST:
+        values = static_cast<const arrow::ListArray&>(array).value_slice(i);
+        break;
+      case arrow::Type::LARGE_LIST:
+        values = static_cast<const arrow::LargeListArray&>(array).value_slice(i);
+        break;
+      case arrow::Type::FIXED_SIZE_LIST:
+        values = static_cast<const arrow::FixedSizeListArray&>(array).value_slice(i);
+        break;
+      default:
+        break;
+    }
+    if (values) {
+      std::vector<std::string> items;
+      if (FormatColumn(*values, &items).ok()) {
+        std::string text = "[";
+        for (size_t k = 0; k < items.size(); ++k) text += (k ? ", " : "") + items[k];
+        return text + "]";
+      }
+    }
+  }
   auto scalar = array.GetScalar(i);
   return scalar.ok() ? (*scalar)->ToString() : "<error: " + scalar.status().message() + ">";
 }
