@@ -25,6 +25,7 @@ from ._shoal import (
 from . import functions
 from .context import SessionContext
 from .dataframe import DataFrame
+from .delta import DeltaTable
 from .expr import Expr, SortExpr, col, column, lit, literal
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SessionContext",
     "DataFrame",
+    "DeltaTable",
     "Expr",
     "SortExpr",
     "col",

@@ -3,13 +3,18 @@ is collected, iterated or exported through the Arrow stream interface."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
+import re
 import threading
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple, Union)
 
 import pyarrow as pa
 
-from .expr import Expr, SortExpr, quote_identifier, to_expr
+from ._display import format_html, format_table
+from .expr import Expr, SortExpr, _sql_type, lit, quote_identifier, quote_string, to_expr
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import SessionContext
@@ -23,6 +28,16 @@ _alias_lock = threading.Lock()
 def _alias() -> str:
     with _alias_lock:
         return f'"__t{next(_alias_counter)}"'
+
+
+_TRAILING_ALIAS = re.compile(r'^(.*\S)\s+AS\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)\s*$',
+                             re.IGNORECASE | re.DOTALL)
+
+
+def _strip_alias(item: str) -> str:
+    """Return a select item without its trailing ``AS name``."""
+    m = _TRAILING_ALIAS.match(item)
+    return m.group(1) if m else item
 
 
 def _as_list(value: Any) -> list:
@@ -63,6 +78,17 @@ class RecordBatchStream:
         batch = self.next()
         if batch is None:
             raise StopIteration
+        return batch
+
+    def __aiter__(self) -> "RecordBatchStream":
+        return self
+
+    async def __anext__(self) -> pa.RecordBatch:
+        """Return the next batch, waiting for it on a worker thread (the event loop
+        keeps running)."""
+        batch = await asyncio.get_running_loop().run_in_executor(None, self.next)
+        if batch is None:
+            raise StopAsyncIteration
         return batch
 
     def close(self) -> None:
@@ -166,29 +192,52 @@ class DataFrame:
         return self.with_columns(to_expr(expr, strings_are_columns=False)
                                  if not isinstance(expr, str) else Expr(expr), _names=[name])
 
-    def with_columns(self, *exprs: Union[Expr, str], _names: Optional[List[str]] = None,
+    def with_columns(self, *exprs: Union[Expr, str, Iterable[Union[Expr, str]]],
+                     _names: Optional[List[str]] = None,
                      **named: Union[Expr, str]) -> "DataFrame":
-        """Add or replace several columns: aliased Exprs or name=expression."""
-        new: Dict[str, str] = {}
-        for i, e in enumerate(exprs):
-            if _names is not None:
-                new[_names[i]] = (e.sql() if isinstance(e, Expr) else str(e))
-            elif isinstance(e, Expr) and e._alias is not None:
-                new[e._alias] = e.sql()
+        """Add or replace several columns. ``exprs``: Exprs, SQL expression strings
+        (``"x + 1 AS y"``) or iterables of them; ``named``: ``name=expr``. A column
+        keeps its position when replaced; new columns go last, in order."""
+        flat: List[Union[Expr, str]] = []
+        for e in exprs:
+            if isinstance(e, (Expr, str)):
+                flat.append(e)
             else:
-                raise ValueError("with_columns() needs aliased expressions (expr.alias('name'))")
+                flat.extend(e)
+        pairs: List[Tuple[Optional[str], str]] = []  # (name or None, SQL) in order
+        for i, e in enumerate(flat):
+            if _names is not None:
+                pairs.append((_names[i], e.sql() if isinstance(e, Expr) else str(e)))
+            elif isinstance(e, Expr) and e._alias is not None:
+                pairs.append((e._alias, e.sql()))
+            else:
+                pairs.append((None, e.select_sql() if isinstance(e, Expr) else str(e)))
+        unnamed = [item for n, item in pairs if n is None]
+        if unnamed:
+            # Let the engine name them (a trailing "AS name", or the expression's name).
+            sql = f"SELECT {', '.join(unnamed)} FROM {self._from()}"
+            out_names = iter(pa.Schema._import_from_c_capsule(
+                self._ctx._session.query_schema(sql)).names)
+            pairs = [(n, item) if n is not None else (next(out_names), f"({_strip_alias(item)})")
+                     for n, item in pairs]
+        new: Dict[str, str] = {}
+        for n, item in pairs:
+            new[n] = item  # type: ignore[index]
         for k, e in named.items():
             new[k] = e.sql() if isinstance(e, Expr) else str(e)
         names = self.schema().names
         items = []
+        replaced = set()
         for n in names:
             if n in new:
                 items.append(f"{new.pop(n)} AS {quote_identifier(n)}")
+                replaced.add(quote_identifier(n))
             else:
                 items.append(quote_identifier(n))
         items += [f"{e} AS {quote_identifier(n)}" for n, e in new.items()]
-        return self._derive(f"SELECT {', '.join(items)} FROM {self._from()}{self._order_clause()}",
-                            keep_order=True)
+        keep = all(k not in replaced for k, _ in self._order)
+        order = self._order_clause() if keep else ""
+        return self._derive(f"SELECT {', '.join(items)} FROM {self._from()}{order}", keep_order=keep)
 
     def with_column_renamed(self, old_name: str, new_name: str) -> "DataFrame":
         """Rename a column; a no-op when there is no column ``old_name``."""
@@ -249,14 +298,36 @@ class DataFrame:
         return self._derive(sql, keep_order=True)
 
     def head(self, n: int = 5) -> "DataFrame":
+        """Return the first ``n`` rows."""
         return self.limit(n)
 
-    def join(self, right: "DataFrame", on: Union[str, Sequence[str], None] = None,
+    def tail(self, n: int = 5) -> "DataFrame":
+        """Return the last ``n`` rows. Counts the rows first (runs the query once);
+        without a sort the order of the rows is the engine's."""
+        if n < 0:
+            raise ValueError("tail() takes a non-negative number")
+        return self.limit(n, offset=max(0, self.count() - n))
+
+    def join(self, right: "DataFrame", on: Union[str, Sequence[str], Tuple[List[str], List[str]], None] = None,
              how: str = "inner", left_on: Union[str, Sequence[str], None] = None,
-             right_on: Union[str, Sequence[str], None] = None) -> "DataFrame":
+             right_on: Union[str, Sequence[str], None] = None,
+             join_keys: Optional[Tuple[List[str], List[str]]] = None,
+             coalesce_duplicate_keys: bool = True) -> "DataFrame":
         """Join with ``right``. ``on``: column names present on both sides (kept once,
-        like SQL USING); or ``left_on``/``right_on`` lists. ``how``: inner, left,
-        right, full, semi, anti or cross."""
+        like SQL USING), or a (left keys, right keys) tuple; or ``left_on``/``right_on``
+        (also as ``join_keys``). ``how``: inner, left, right, full, semi, anti or
+        cross. ``coalesce_duplicate_keys=False`` keeps both copies of ``on`` keys."""
+        if join_keys is not None:
+            if on is not None or left_on is not None or right_on is not None:
+                raise ValueError("give join_keys alone, without on/left_on/right_on")
+            left_on, right_on = join_keys
+        if isinstance(on, tuple) and len(on) == 2 and all(isinstance(k, list) for k in on):
+            if left_on is not None or right_on is not None:
+                raise ValueError("give either on or left_on/right_on, not both")
+            (left_on, right_on), on = on, None
+        if on is not None and not coalesce_duplicate_keys:
+            left_on = right_on = on
+            on = None
         kinds = {"inner": "JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN",
                  "full": "FULL JOIN", "outer": "FULL JOIN", "semi": "LEFT SEMI JOIN",
                  "anti": "LEFT ANTI JOIN", "cross": "CROSS JOIN"}
@@ -282,29 +353,142 @@ class DataFrame:
         return self._derive(f"{base} ON {cond}")
 
     def join_on(self, right: "DataFrame", *on_exprs: Union[Expr, str], how: str = "inner") -> "DataFrame":
-        """Join on arbitrary SQL predicates over the columns of both sides."""
-        kinds = {"inner": "JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL JOIN"}
+        """Join on arbitrary predicates (Exprs or SQL text) over the columns of both
+        sides. ``how``: inner, left, right, full, semi or anti."""
+        kinds = {"inner": "JOIN", "left": "LEFT JOIN", "right": "RIGHT JOIN", "full": "FULL JOIN",
+                 "outer": "FULL JOIN", "semi": "LEFT SEMI JOIN", "anti": "LEFT ANTI JOIN"}
         if how not in kinds:
-            raise ValueError(f"unknown join type {how!r}")
+            raise ValueError(f"unknown join type {how!r}; use one of {', '.join(kinds)}")
+        if not on_exprs:
+            raise ValueError("join_on() needs at least one predicate")
         cond = " AND ".join(f"({e.sql() if isinstance(e, Expr) else e})" for e in on_exprs)
         return self._derive(f"SELECT * FROM ({self._query()}\n) AS {_alias()} {kinds[how]} "
                             f"({right._query()}\n) AS {_alias()} ON {cond}")
 
     def distinct(self) -> "DataFrame":
+        """Remove duplicate rows."""
         return self._derive(f"SELECT DISTINCT * FROM {self._from()}")
 
-    def union(self, other: "DataFrame", distinct: bool = False) -> "DataFrame":
-        op = "UNION" if distinct else "UNION ALL"
+    def _set_op(self, op: str, other: "DataFrame") -> "DataFrame":
         return self._derive(f"SELECT * FROM {self._from()} {op} SELECT * FROM {other._from()}")
 
+    def union(self, other: "DataFrame", distinct: bool = False) -> "DataFrame":
+        """Append the rows of ``other`` (same columns, by position)."""
+        return self._set_op("UNION" if distinct else "UNION ALL", other)
+
     def union_distinct(self, other: "DataFrame") -> "DataFrame":
+        """Union without duplicate rows."""
         return self.union(other, distinct=True)
 
-    def intersect(self, other: "DataFrame") -> "DataFrame":
-        return self._derive(f"SELECT * FROM {self._from()} INTERSECT SELECT * FROM {other._from()}")
+    def union_by_name(self, other: "DataFrame", distinct: bool = False) -> "DataFrame":
+        """Union matching columns by name; a column missing on one side is NULL there."""
+        left, right = self.schema(), other.schema()
+        names = left.names + [n for n in right.names if n not in left.names]
 
-    def except_all(self, other: "DataFrame") -> "DataFrame":
-        return self._derive(f"SELECT * FROM {self._from()} EXCEPT SELECT * FROM {other._from()}")
+        def side(df: "DataFrame", schema: pa.Schema, typed_by: pa.Schema) -> str:
+            items = []
+            for n in names:
+                if n in schema.names:
+                    items.append(quote_identifier(n))
+                else:
+                    try:
+                        null = f"CAST(NULL AS {_sql_type(typed_by.field(n).type)})"
+                    except TypeError:
+                        null = "NULL"
+                    items.append(f"{null} AS {quote_identifier(n)}")
+            return f"SELECT {', '.join(items)} FROM {df._from()}"
+
+        op = "UNION" if distinct else "UNION ALL"
+        return self._derive(f"{side(self, left, right)} {op} {side(other, right, left)}")
+
+    def intersect(self, other: "DataFrame", distinct: bool = False) -> "DataFrame":
+        """Keep the rows also in ``other`` (as often as in both; once with ``distinct``)."""
+        return self._set_op("INTERSECT" if distinct else "INTERSECT ALL", other)
+
+    def except_all(self, other: "DataFrame", distinct: bool = False) -> "DataFrame":
+        """Remove the rows of ``other`` (one occurrence each; all and deduplicated
+        with ``distinct``)."""
+        return self._set_op("EXCEPT" if distinct else "EXCEPT ALL", other)
+
+    def transform(self, func: Callable[..., "DataFrame"], *args: Any) -> "DataFrame":
+        """Return ``func(self, *args)`` (for chaining user functions)."""
+        return func(self, *args)
+
+    def select_exprs(self, *exprs: str) -> "DataFrame":
+        """Select SQL expression strings (``"a + 1 AS b"``)."""
+        return self.select(*[Expr(e) for e in exprs])
+
+    def sort_by(self, *exprs: Union[Expr, str]) -> "DataFrame":
+        """Sort ascending by expressions or column names."""
+        return self.sort(*exprs)
+
+    def column(self, name: str) -> Expr:
+        """Return an expression referring to column ``name`` of this frame."""
+        if name not in self.schema().names:
+            raise ValueError(f"no column named {name!r}; columns: {', '.join(self.schema().names)}")
+        return Expr(quote_identifier(name))
+
+    col = column
+
+    def cast(self, mapping: Dict[str, Any]) -> "DataFrame":
+        """Cast columns: ``{"a": pa.float64(), "b": "VARCHAR"}``."""
+        names = self.schema().names
+        for n in mapping:
+            if n not in names:
+                raise ValueError(f"cast(): no column named {n!r}")
+        return self.with_columns(**{n: f"CAST({quote_identifier(n)} AS {_sql_type(t)})"
+                                    for n, t in mapping.items()})
+
+    def fill_null(self, value: Any, subset: Optional[Sequence[str]] = None) -> "DataFrame":
+        """Replace NULLs by ``value`` in the columns of ``subset`` (default: every
+        column whose type fits the value; others are left unchanged)."""
+        schema = self.schema()
+        if subset is not None:
+            for n in subset:
+                if n not in schema.names:
+                    raise ValueError(f"fill_null(): no column named {n!r}")
+        fits = {n: _value_fits(value, schema.field(n).type) for n in schema.names}
+        targets = [n for n in (subset if subset is not None else schema.names) if fits[n]]
+        if not targets:
+            return self
+        return self.with_columns(**{n: f"coalesce({quote_identifier(n)}, {lit(value).sql()})"
+                                    for n in targets})
+
+    def describe(self) -> "DataFrame":
+        """Return summary statistics (count, null_count, mean, std, min, max, median)
+        as rows, one column per input column: numbers as float64 (mean, std and median
+        only for numeric columns), other columns' count/min/max as strings. Runs the
+        query once, now."""
+        schema = self.schema()
+        stats = ["count", "null_count", "mean", "std", "min", "max", "median"]
+        items = []
+        for i, field in enumerate(schema):
+            c = quote_identifier(field.name)
+            numeric = _is_numeric(field.type)
+            orderable = numeric or _is_orderable(field.type)
+            exprs = {"count": f"count({c})", "null_count": f"count(*) - count({c})"}
+            if numeric:
+                exprs.update(mean=f"avg(CAST({c} AS DOUBLE))", std=f"stddev(CAST({c} AS DOUBLE))",
+                             median=f"median(CAST({c} AS DOUBLE))",
+                             min=f"CAST(min({c}) AS DOUBLE)", max=f"CAST(max({c}) AS DOUBLE)")
+            elif orderable:
+                exprs.update(min=f"CAST(min({c}) AS VARCHAR)", max=f"CAST(max({c}) AS VARCHAR)")
+            for k, e in exprs.items():
+                items.append(f"{e} AS {quote_identifier(f'{k}_{i}')}")
+        one = self._ctx._session.sql(f"SELECT {', '.join(items)} FROM {self._from()}")
+        with RecordBatchStream(one, self._ctx) as stream:
+            row = pa.Table.from_batches(list(stream), schema=stream.schema).to_pylist()[0]
+        columns: Dict[str, pa.Array] = {"describe": pa.array(stats, pa.string())}
+        for i, field in enumerate(schema):
+            numeric = _is_numeric(field.type)
+            values = [row.get(f"{k}_{i}") for k in stats]
+            if numeric:
+                columns[field.name] = pa.array([None if v is None else float(v) for v in values],
+                                               pa.float64())
+            else:
+                columns[field.name] = pa.array([None if v is None else str(v) for v in values],
+                                               pa.string())
+        return self._ctx.from_arrow(pa.table(columns))
 
     # ------------------------------------------------------------ running
     def _run(self):
@@ -323,8 +507,17 @@ class DataFrame:
             return _ListStream(self._schema, self._batches)  # type: ignore[return-value]
         return RecordBatchStream(self._run(), self._ctx)
 
+    def execute_stream_partitioned(self) -> List[RecordBatchStream]:
+        """Start the query and return its streams: one stream (Shoal merges the
+        work of its threads into one result stream)."""
+        return [self.execute_stream()]
+
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         return iter(self.execute_stream())
+
+    def __aiter__(self) -> "RecordBatchStream":
+        """``async for batch in df``: batches are read on a worker thread."""
+        return self.execute_stream()
 
     def collect(self) -> List[pa.RecordBatch]:
         """Run the query and return its batches."""
@@ -335,6 +528,16 @@ class DataFrame:
             if self._schema is None:
                 self._schema = stream.schema
         return batches
+
+    def collect_partitioned(self) -> List[List[pa.RecordBatch]]:
+        """Run the query and return its batches as one partition."""
+        return [self.collect()]
+
+    def collect_column(self, name: str) -> pa.ChunkedArray:
+        """Run the query for column ``name`` only and return its values."""
+        if name not in self.schema().names:
+            raise ValueError(f"no column named {name!r}; columns: {', '.join(self.schema().names)}")
+        return self.select_columns(name).to_arrow_table().column(0)
 
     def to_arrow_table(self) -> pa.Table:
         """Run the query and return a pyarrow Table."""
@@ -369,36 +572,57 @@ class DataFrame:
         return 0
 
     def cache(self) -> "DataFrame":
-        """Run the query once and return a frame over the in-memory result."""
+        """Run the query once and return a frame over the in-memory result (registered
+        as a memory table when used in a later query)."""
         return DataFrame._materialized(self._ctx, self.schema(), self.collect())
 
     def explain(self, verbose: bool = False, analyze: bool = False) -> None:
-        """Print the query plan (EXPLAIN [ANALYZE] [VERBOSE])."""
+        """Print the query plan (EXPLAIN [ANALYZE] [VERBOSE]): each plan under its
+        type, whole."""
         words = "EXPLAIN" + (" ANALYZE" if analyze else "") + (" VERBOSE" if verbose else "")
         result = self._ctx._session.sql(f"{words} {self._query()}")
         with RecordBatchStream(result, self._ctx) as stream:
             table = pa.Table.from_batches(list(stream), schema=stream.schema)
         columns = table.column_names
+        parts = []
         for row in table.to_pylist():
             if "plan_type" in columns and "plan" in columns:
-                print(f"{row['plan_type']}:")
-                print(row["plan"])
+                parts.append(f"{row['plan_type']}:\n{(row['plan'] or '').rstrip()}")
             else:
-                print(" | ".join(str(v) for v in row.values()))
+                parts.append(" | ".join(str(v) for v in row.values()))
+        print("\n\n".join(parts))
+
+    def _preview(self, rows: int) -> Tuple[pa.Table, bool]:
+        """Return the first ``rows`` rows and whether there are more."""
+        if self._batches is not None:
+            table = pa.Table.from_batches(self._batches, schema=self._schema)
+        else:
+            table = self.limit(rows + 1).to_arrow_table()
+        return table.slice(0, rows), table.num_rows > rows
 
     def show(self, num: int = 20) -> None:
-        """Print the first ``num`` rows."""
-        table = self.limit(num + 1).to_arrow_table()
-        more = table.num_rows > num
-        print(_format_table(table.slice(0, num), more))
+        """Print the first ``num`` rows as a table (values cut at 60 characters;
+        values with line breaks span several lines)."""
+        table, more = self._preview(num)
+        print(format_table(table, more, max_cell_width=60))
 
     def __repr__(self) -> str:
+        """Return a short preview: at most 10 rows and about 100 characters wide.
+        Runs the query (with a limit)."""
         try:
-            table = self.limit(11).to_arrow_table() if self._batches is None else \
-                self.to_arrow_table().slice(0, 11)
+            table, more = self._preview(10)
         except Exception as e:  # a preview must not raise
             return f"DataFrame(error: {e})"
-        return "DataFrame()\n" + _format_table(table.slice(0, 10), table.num_rows > 10)
+        return "DataFrame()\n" + format_table(table, more, max_cell_width=30, max_width=100,
+                                               multiline=False)
+
+    def _repr_html_(self) -> str:
+        try:
+            table, more = self._preview(10)
+        except Exception as e:  # a preview must not raise
+            import html
+            return f"<pre>DataFrame(error: {html.escape(str(e))})</pre>"
+        return format_html(table, more)
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """Export the streaming result (Arrow PyCapsule interface): batches flow from
@@ -409,22 +633,48 @@ class DataFrame:
         return self._run().export_stream()
 
     # ------------------------------------------------------------ writing
-    def write_parquet(self, path: str, **kwargs: Any) -> None:
-        import pyarrow.parquet as pq
-        with self.execute_stream() as stream:
-            with pq.ParquetWriter(path, stream.schema, **kwargs) as writer:
-                for batch in stream:
-                    writer.write_batch(batch)
+    def _copy(self, path: Any, stored_as: str, options: Dict[str, Any]) -> None:
+        """Write the result with the engine's COPY ... TO statement."""
+        opts = ", ".join(f"{quote_string(k)} {quote_string(str(v))}" for k, v in options.items()
+                         if v is not None)
+        sql = (f"COPY ({self._query()}\n) TO {quote_string(os.fspath(path))} STORED AS {stored_as}"
+               + (f" OPTIONS ({opts})" if opts else ""))
+        result = self._ctx._session.sql(sql)
+        try:
+            while result.read_next() is not None:
+                pass
+        finally:
+            result.close()
 
-    def write_csv(self, path: str, with_header: bool = True) -> None:
-        import pyarrow.csv as pcsv
-        with self.execute_stream() as stream:
-            options = pcsv.WriteOptions(include_header=with_header)
-            with pcsv.CSVWriter(path, stream.schema, write_options=options) as writer:
-                for batch in stream:
-                    writer.write_batch(batch)
+    def write_parquet(self, path: Any, compression: Any = "zstd",
+                      compression_level: Optional[int] = None) -> None:
+        """Write the result as Parquet to ``path`` (a file, or a directory when the
+        path ends with "/"). ``compression``: zstd (default), snappy, gzip, brotli,
+        lz4, uncompressed."""
+        codec = getattr(compression, "value", compression)
+        self._copy(path, "PARQUET", {"compression": codec, "compression_level": compression_level})
+
+    def write_csv(self, path: Any, with_header: bool = False) -> None:
+        """Write the result as CSV to ``path`` (a header line only with
+        ``with_header``, as in DataFusion)."""
+        self._copy(path, "CSV", {"has_header": "true" if with_header else "false"})
+
+    def write_json(self, path: Any) -> None:
+        """Write the result as newline-delimited JSON to ``path``."""
+        self._copy(path, "JSON", {})
+
+    def write_table(self, table_name: str) -> None:
+        """Append the result to the existing table ``table_name`` (INSERT INTO)."""
+        result = self._ctx._session.sql(
+            f"INSERT INTO {quote_identifier(table_name)} SELECT * FROM {self._from()}")
+        try:
+            while result.read_next() is not None:
+                pass
+        finally:
+            result.close()
 
     def into_view(self) -> "DataFrame":
+        """Return this frame (``register_table(name, df)`` registers it as a view)."""
         return self
 
 
@@ -446,24 +696,26 @@ class _ListStream(RecordBatchStream):
         return pa.RecordBatchReader.from_batches(self._schema, list(self._iter)).__arrow_c_stream__()
 
 
-def _format_table(table: pa.Table, more: bool) -> str:
-    """Render a small table as text with a box of ASCII characters."""
-    names = table.column_names
-    rows = [["NULL" if v is None else str(v) for v in row.values()] for row in table.to_pylist()]
-    numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
-               for t in table.schema.types]
-    widths = [max([len(n)] + [min(len(r[i]), 40) for r in rows]) for i, n in enumerate(names)]
+def _is_numeric(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
 
-    def cell(text: str, i: int) -> str:
-        if len(text) > 40:
-            text = text[:39] + "…"
-        return text.rjust(widths[i]) if numeric[i] else text.ljust(widths[i])
 
-    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-    out = [line, "| " + " | ".join(n.ljust(widths[i]) for i, n in enumerate(names)) + " |", line]
-    for r in rows:
-        out.append("| " + " | ".join(cell(v, i) for i, v in enumerate(r)) + " |")
-    out.append(line)
-    if more:
-        out.append(f"(showing the first {len(rows)} rows)")
-    return "\n".join(out)
+def _is_orderable(t: pa.DataType) -> bool:
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+            or pa.types.is_temporal(t) or pa.types.is_boolean(t))
+
+
+def _value_fits(value: Any, t: pa.DataType) -> bool:
+    """Return True when a fill value of ``value``'s Python type suits columns of type ``t``."""
+    import datetime
+    if isinstance(value, bool):
+        return pa.types.is_boolean(t)
+    if isinstance(value, (int, float)):
+        return _is_numeric(t)
+    if isinstance(value, str):
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    if isinstance(value, datetime.datetime):
+        return pa.types.is_timestamp(t)
+    if isinstance(value, datetime.date):
+        return pa.types.is_date(t)
+    return False

@@ -79,3 +79,39 @@ def test_dataframe_outlives_context():
     stream = ctx.sql("SELECT a FROM t").execute_stream()
     del ctx
     assert sum(b.num_rows for b in stream) == 3
+
+
+def test_syntax_error_points_at_line_and_column(ctx):
+    with pytest.raises(shoal.InvalidError) as info:
+        ctx.sql("SELECT a,\n       b\nFROM t WHERE (")
+    lines = str(info.value).splitlines()
+    assert "line 3, column 15" in lines[0]
+    assert lines[1].strip() == "FROM t WHERE ("
+    caret = lines[2]
+    assert caret.strip() == "^" and caret.index("^") == lines[1].index("(") + 1
+
+
+def test_unknown_names_suggest_close_matches(ctx):
+    ctx.from_pydict({"l_quantity": [1]}, name="lineitem")
+    with pytest.raises(shoal.ShoalError, match="did you mean 'lineitem'"):
+        ctx.sql("SELECT * FROM lineitm")
+    with pytest.raises(shoal.NotFoundError, match="did you mean 'lineitem'"):
+        ctx.table("lineitm")
+    with pytest.raises(shoal.ShoalError, match="did you mean 'l_quantity'"):
+        ctx.sql("SELECT l_quantiti FROM lineitem")
+    with pytest.raises(shoal.ShoalError, match="did you mean 'sum'"):
+        ctx.sql("SELECT sumx(l_quantity) FROM lineitem")
+
+
+def test_missing_files_are_named(ctx, tmp_path):
+    for register, name in [(ctx.register_parquet, "nope.parquet"), (ctx.register_csv, "nope.csv"),
+                           (ctx.register_json, "nope.json"), (ctx.register_ipc, "nope.arrow")]:
+        path = str(tmp_path / name)
+        with pytest.raises(shoal.ShoalIOError) as info:
+            register("t", path)
+        assert path in str(info.value)
+    missing = str(tmp_path / "gone.parquet")
+    with pytest.raises(shoal.ShoalError, match="gone.parquet"):
+        ctx.sql(f"CREATE EXTERNAL TABLE g STORED AS PARQUET LOCATION '{missing}'")
+    with pytest.raises(shoal.ShoalError, match="gone.parquet"):
+        ctx.read_parquet(missing)

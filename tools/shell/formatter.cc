@@ -14,7 +14,6 @@
 #include <arrow/type.h>
 #include <arrow/visit_type_inline.h>
 
-#include "line_reader.h"
 #include "shoal/main/session.h"
 
 namespace shoal::shell {
@@ -155,6 +154,48 @@ std::string CsvQuote(const std::string& s) {
   return out + "\"";
 }
 
+/// Return the terminal columns taken by code point `cp`: 2 for East Asian wide
+/// and full-width characters and emoji, 0 for combining marks, else 1.
+size_t CodePointWidth(uint32_t cp) {
+  if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) ||
+      (cp >= 0xFE00 && cp <= 0xFE0F)) {
+    return 0;
+  }
+  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+      (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+      (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+      (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD)) {
+    return 2;
+  }
+  return 1;
+}
+
+/// Decode the UTF-8 code point starting at `s[*i]` and advance `*i` past it
+/// (invalid bytes decode as themselves, one byte each).
+uint32_t NextCodePoint(const std::string& s, size_t* i) {
+  unsigned char c = static_cast<unsigned char>(s[*i]);
+  int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+  uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+  size_t j = *i + 1;
+  for (int k = 0; k < extra && j < s.size(); ++k, ++j) {
+    unsigned char d = static_cast<unsigned char>(s[j]);
+    if ((d & 0xC0) != 0x80) break;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  *i = j;
+  return cp;
+}
+
+/// Return the terminal columns `s` takes (wide characters count 2).
+size_t CellWidth(const std::string& s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) w += CodePointWidth(NextCodePoint(s, &i));
+  return w;
+}
+
 /// Cut `s` to at most `max` display columns, ending with "…" when cut. Newlines
 /// and tabs become visible escapes so a cell stays on one line.
 std::string FitCell(const std::string& s, size_t max) {
@@ -165,16 +206,15 @@ std::string FitCell(const std::string& s, size_t max) {
     else if (c == '\r') flat += "\\r";
     else flat += c;
   }
-  if (max == 0 || DisplayWidth(flat) <= max) return flat;
+  if (max == 0 || CellWidth(flat) <= max) return flat;
   std::string out;
   size_t w = 0;
-  for (size_t i = 0; i < flat.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(flat[i]);
-    if ((c & 0xC0) != 0x80) {
-      if (w + 1 >= max) break;
-      ++w;
-    }
-    out += flat[i];
+  for (size_t i = 0; i < flat.size();) {
+    size_t start = i;
+    size_t cw = CodePointWidth(NextCodePoint(flat, &i));
+    if (w + cw + 1 > max) break;  // keep a column for "…"
+    w += cw;
+    out.append(flat, start, i - start);
   }
   return out + "…";
 }
@@ -187,7 +227,7 @@ std::string Repeat(const std::string& s, size_t n) {
 }
 
 std::string Pad(const std::string& s, size_t width, char align) {  // 'l', 'r', 'c'
-  size_t w = DisplayWidth(s);
+  size_t w = CellWidth(s);
   if (w >= width) return s;
   size_t gap = width - w;
   if (align == 'r') return std::string(gap, ' ') + s;
@@ -290,20 +330,21 @@ Result<int64_t> PrintMarkdown(QueryResult* result, std::ostream& out) {
   std::vector<size_t> width(ncol, 3);
   std::vector<char> align(ncol, 'l');
   for (int c = 0; c < ncol; ++c) {
-    width[c] = std::max(width[c], DisplayWidth(escape(schema->field(c)->name())));
+    width[c] = std::max(width[c], CellWidth(escape(schema->field(c)->name())));
     if (IsNumeric(*schema->field(c)->type())) align[c] = 'r';
   }
   for (const auto& row : rows) {
     for (int c = 0; c < ncol; ++c) {
-      width[c] = std::max(width[c], DisplayWidth(row[c] ? escape(*row[c]) : "NULL"));
+      width[c] = std::max(width[c], CellWidth(row[c] ? escape(*row[c]) : "NULL"));
     }
   }
   out << "|";
   for (int c = 0; c < ncol; ++c) out << " " << Pad(escape(schema->field(c)->name()), width[c], 'l') << " |";
   out << "\n|";
   for (int c = 0; c < ncol; ++c) {
-    out << (align[c] == 'r' ? std::string(width[c] + 1, '-') + ":" : ":" + std::string(width[c] + 1, '-'))
-        << "|";
+    std::string dashes(width[c] + 1, '-');
+    if (align[c] == 'r') out << dashes << ":|";
+    else out << ":" << dashes << "|";
   }
   out << "\n";
   for (const auto& row : rows) {
@@ -318,26 +359,92 @@ Result<int64_t> PrintMarkdown(QueryResult* result, std::ostream& out) {
   return static_cast<int64_t>(rows.size());
 }
 
+/// A table cell split into display lines (NULL: no value).
+using CellLines = std::optional<std::vector<std::string>>;
+using TableRow = std::vector<CellLines>;
+
+/// Split `s` into the lines shown in a table cell: line breaks ("\n", "\r\n")
+/// start new lines (a trailing one adds no empty line), tabs become spaces, and
+/// each line is cut to `max` display columns (0 = never cut).
+std::vector<std::string> SplitCellLines(const std::string& s, size_t max) {
+  std::vector<std::string> lines(1);
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\n') {
+      lines.emplace_back();
+    } else if (c == '\r') {
+      if (i + 1 < s.size() && s[i + 1] == '\n') continue;
+      lines.emplace_back();
+    } else if (c == '\t') {
+      lines.back() += "    ";
+    } else {
+      lines.back() += c;
+    }
+  }
+  if (lines.size() > 1 && lines.back().empty()) lines.pop_back();
+  for (auto& line : lines) line = FitCell(line, max);
+  return lines;
+}
+
+/// Return true for the result of EXPLAIN: columns (plan_type, plan) of strings.
+bool IsExplainResult(const arrow::Schema& schema) {
+  auto is_text = [](const arrow::DataType& t) {
+    return t.id() == arrow::Type::STRING || t.id() == arrow::Type::LARGE_STRING ||
+           t.id() == arrow::Type::STRING_VIEW;
+  };
+  return schema.num_fields() == 2 && schema.field(0)->name() == "plan_type" &&
+         schema.field(1)->name() == "plan" && is_text(*schema.field(0)->type()) &&
+         is_text(*schema.field(1)->type());
+}
+
+/// Print plans one after another, each under a small box with its type: used for
+/// EXPLAIN output too wide for the terminal, so plan lines are never cut.
+void PrintPlanSections(const std::vector<TableRow>& rows, std::ostream& out) {
+  std::string text;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    std::string title = row[0] ? (*row[0])[0] : "NULL";
+    size_t w = CellWidth(title);
+    if (r) text += "\n";
+    text += "┌" + Repeat("─", w + 2) + "┐\n";
+    text += "│ " + title + " │\n";
+    text += "└" + Repeat("─", w + 2) + "┘\n";
+    if (!row[1]) {
+      text += "NULL\n";
+      continue;
+    }
+    for (const auto& line : *row[1]) text += line + "\n";
+  }
+  out << text;
+  out.flush();
+}
+
 Result<int64_t> PrintTable(QueryResult* result, const FormatOptions& options, std::ostream& out) {
   auto schema = result->schema();
   const int ncol = schema->num_fields();
+  // EXPLAIN output is shown whole: every row, no line cut.
+  const bool explain = IsExplainResult(*schema);
+  const size_t cell_max = explain ? 0 : options.max_cell_width;
+  const size_t max_rows = explain ? 0 : options.max_rows;
   // Keep the first and last halves of the rows only (bounded memory).
-  const size_t head_max = options.max_rows == 0 ? SIZE_MAX : (options.max_rows + 1) / 2;
-  const size_t tail_max = options.max_rows == 0 ? 0 : options.max_rows / 2;
-  std::vector<Row> head;
-  std::deque<Row> tail;
+  const size_t head_max = max_rows == 0 ? SIZE_MAX : (max_rows + 1) / 2;
+  const size_t tail_max = max_rows == 0 ? 0 : max_rows / 2;
+  std::vector<TableRow> head;
+  std::deque<TableRow> tail;
   int64_t total = 0;
   Status st = ForEachBatch(result, [&](int64_t n, const std::vector<std::vector<Cell>>& cols) {
     for (int64_t r = 0; r < n; ++r) {
-      Row row;
+      ++total;
+      const bool keep_head = head.size() < head_max;
+      if (!keep_head && tail_max == 0) continue;
+      TableRow row;
       row.reserve(ncol);
       for (const auto& col : cols) {
-        row.push_back(col[r] ? Cell(FitCell(*col[r], options.max_cell_width)) : Cell());
+        row.push_back(col[r] ? CellLines(SplitCellLines(*col[r], cell_max)) : CellLines());
       }
-      ++total;
-      if (head.size() < head_max) {
+      if (keep_head) {
         head.push_back(std::move(row));
-      } else if (tail_max > 0) {
+      } else {
         tail.push_back(std::move(row));
         if (tail.size() > tail_max) tail.pop_front();
       }
@@ -352,19 +459,21 @@ Result<int64_t> PrintTable(QueryResult* result, const FormatOptions& options, st
   for (int c = 0; c < ncol; ++c) {
     names.push_back(FitCell(schema->field(c)->name(), options.max_cell_width));
     types.push_back(FitCell(schema->field(c)->type()->ToString(), options.max_cell_width));
-    width[c] = std::max(DisplayWidth(names[c]), DisplayWidth(types[c]));
+    width[c] = std::max(CellWidth(names[c]), CellWidth(types[c]));
     if (IsNumeric(*schema->field(c)->type())) align[c] = 'r';
   }
-  auto measure = [&](const Row& row) {
-    for (int c = 0; c < ncol; ++c) width[c] = std::max(width[c], DisplayWidth(row[c] ? *row[c] : "NULL"));
+  auto measure = [&](const TableRow& row) {
+    for (int c = 0; c < ncol; ++c) {
+      if (!row[c]) {
+        width[c] = std::max<size_t>(width[c], 4);  // NULL
+        continue;
+      }
+      for (const auto& line : *row[c]) width[c] = std::max(width[c], CellWidth(line));
+    }
   };
   for (const auto& row : head) measure(row);
   for (const auto& row : tail) measure(row);
 
-  // Choose the columns to show: all if they fit, else alternately from the left
-  // and the right edges, with a "…" column in between.
-  std::vector<int> shown;
-  bool cols_cut = false;
   auto total_width = [&](const std::vector<int>& cols, bool ellipsis) {
     size_t w = 1;
     for (int c : cols) w += width[c] + 3;
@@ -372,6 +481,18 @@ Result<int64_t> PrintTable(QueryResult* result, const FormatOptions& options, st
   };
   std::vector<int> all(ncol);
   for (int c = 0; c < ncol; ++c) all[c] = c;
+  if (explain && options.max_width > 0 && total_width(all, false) > options.max_width) {
+    // Too wide for the terminal: print each plan under its title instead of
+    // cutting plan lines (the terminal may wrap them, but nothing is lost).
+    PrintPlanSections(head, out);
+    ARROW_RETURN_NOT_OK(st);
+    return total;
+  }
+
+  // Choose the columns to show: all if they fit, else alternately from the left
+  // and the right edges, with a "…" column in between.
+  std::vector<int> shown;
+  bool cols_cut = false;
   // Too wide: first narrow the widest columns (down to 12), then drop columns.
   while (options.max_width > 0 && total_width(all, false) > options.max_width) {
     int widest = static_cast<int>(std::max_element(width.begin(), width.end()) - width.begin());
@@ -419,33 +540,50 @@ Result<int64_t> PrintTable(QueryResult* result, const FormatOptions& options, st
     for (int c : shown) {
       std::string cut;
       if (c >= 0) cut = text_of(c);
-      if (c >= 0 && DisplayWidth(cut) > width[c]) cut = FitCell(cut, width[c]);
-      s += " " + (c < 0 ? std::string("…") : Pad(cut, width[c], align_of(c))) + " │";
+      if (c >= 0 && CellWidth(cut) > width[c]) cut = FitCell(cut, width[c]);
+      s += ' ';
+      s += c < 0 ? std::string("…") : Pad(cut, width[c], align_of(c));
+      s += " │";
     }
     return s + "\n";
   };
-  auto row_line = [&](const Row& row) {
-    return line([&](int c) { return row[c] ? *row[c] : std::string("NULL"); },
-                [&](int c) { return align[c]; });
+  // A row takes as many lines as its tallest cell; shorter cells are blank below.
+  auto row_lines = [&](const TableRow& row) {
+    size_t height = 1;
+    for (int c : shown) {
+      if (c >= 0 && row[c]) height = std::max(height, row[c]->size());
+    }
+    std::string s;
+    for (size_t k = 0; k < height; ++k) {
+      s += line(
+          [&](int c) -> std::string {
+            if (!row[c]) return k == 0 ? "NULL" : "";
+            return k < row[c]->size() ? (*row[c])[k] : "";
+          },
+          [&](int c) { return align[c]; });
+    }
+    return s;
   };
 
   std::string text = rule("┌", "┬", "┐");
   text += line([&](int c) { return names[c]; }, [](int) { return 'c'; });
   text += line([&](int c) { return types[c]; }, [](int) { return 'c'; });
   text += rule("├", "┼", "┤");
-  for (const auto& row : head) text += row_line(row);
+  for (const auto& row : head) text += row_lines(row);
   if (rows_cut) {
     for (int k = 0; k < 3; ++k) text += line([](int) { return std::string("·"); }, [](int) { return 'c'; });
   }
-  for (const auto& row : tail) text += row_line(row);
+  for (const auto& row : tail) text += row_lines(row);
   text += rule("└", "┴", "┘");
-  std::string footer = std::to_string(total) + (total == 1 ? " row" : " rows");
-  if (rows_cut) footer += " (" + std::to_string(head.size() + tail.size()) + " shown)";
-  if (cols_cut) {
-    footer += ", " + std::to_string(ncol) + " columns (" + std::to_string(shown.size() - 1) +
-              " shown)";
+  if (!explain) {
+    std::string footer = std::to_string(total) + (total == 1 ? " row" : " rows");
+    if (rows_cut) footer += " (" + std::to_string(head.size() + tail.size()) + " shown)";
+    if (cols_cut) {
+      footer += ", " + std::to_string(ncol) + " columns (" + std::to_string(shown.size() - 1) +
+                " shown)";
+    }
+    text += footer + "\n";
   }
-  text += footer + "\n";
   out << text;
   out.flush();
   ARROW_RETURN_NOT_OK(st);

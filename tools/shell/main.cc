@@ -4,7 +4,8 @@
 //   shoal -c "SQL; SQL"        run statements and exit
 //   shoal -f file.sql          run a script and exit
 //   echo "SQL" | shoal         run statements from standard input
-// Options: --format table|csv|json|markdown, --timer, --threads N, --set key=value.
+// Options: --format table|csv|json|markdown, --timer, --max-rows N, --max-width N,
+// --threads N, --set key=value.
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -34,6 +35,9 @@ constexpr const char* kUsage =
     "  -f FILE              Run the statements in FILE and exit\n"
     "  --format FORMAT      Output format: table (default), csv, json, markdown\n"
     "  --timer              Print the run time of each statement\n"
+    "  --max-rows N         Rows shown in table format (default 40; 0 = all)\n"
+    "  --max-width N        Longest value shown in table format before it is cut\n"
+    "                       with '…' (default 60; 0 = never cut)\n"
     "  --threads N          Worker threads (shoal.execution.threads)\n"
     "  --set KEY=VALUE      Set a session setting (repeatable)\n"
     "  -h, --help           Show this help\n"
@@ -53,6 +57,8 @@ std::string HistoryPath() {
 /// Run a whole script line by line; stop at the first error.
 int RunScript(shoal::shell::Shell& shell, std::istream& in) {
   shell.set_bail(true);
+  shell.set_track_positions(true);
+  shell.BeginInput();
   std::string line;
   while (std::getline(in, line)) {
     if (shoal::shell::g_sigint_count.load() > 0) {
@@ -137,6 +143,11 @@ int main(int argc, char** argv) {
       auto mode = shoal::shell::ParseOutputMode(*v);
       if (!mode) return UsageError("unknown format '" + *v + "'; use table, csv, json or markdown");
       format.mode = *mode;
+    } else if (arg == "--max-rows" || arg == "--max-width") {
+      auto v = take(arg);
+      auto n = v ? shoal::shell::ParseCount(*v) : std::nullopt;
+      if (!n) return UsageError(arg + " needs a non-negative number");
+      (arg == "--max-rows" ? format.max_rows : format.max_cell_width) = *n;
     } else if (arg == "--timer") {
       timer = true;
     } else if (arg == "--threads") {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
@@ -29,6 +30,8 @@ constexpr const char* kHelp =
     ".mode MODE            Output format: table, csv, json or markdown\n"
     ".timer on|off         Print the run time of each statement\n"
     ".maxrows N            Rows shown in table mode (0 = all)\n"
+    ".maxwidth N           Longest value shown in table mode before it is cut with '…'\n"
+    "                      (0 = never cut; EXPLAIN plans are never cut)\n"
     ".quit / .exit         Leave the shell\n"
     "Statements end with ';'. Ctrl-C cancels a running query or clears the line; Ctrl-D exits.\n";
 
@@ -39,6 +42,20 @@ std::vector<std::string> SplitWords(const std::string& line) {
   while (in >> w) words.push_back(w);
   return words;
 }
+
+}  // namespace
+
+std::optional<size_t> ParseCount(const std::string& text) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  size_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n;
+}
+
+namespace {
 
 bool IsBlank(std::string_view s) { return Trim(s).empty(); }
 
@@ -105,6 +122,7 @@ void Shell::Error(const std::string& message) {
 }
 
 bool Shell::ProcessLine(const std::string& line) {
+  ++line_no_;
   if (buffer_.empty()) {
     std::string trimmed = Trim(line);
     if (!trimmed.empty() && trimmed[0] == '.') {
@@ -113,28 +131,37 @@ bool Shell::ProcessLine(const std::string& line) {
       return !quit_ && (ok || !bail_);
     }
     if (trimmed.empty()) return true;
+    buffer_line_ = line_no_;
   }
   buffer_ += line;
   buffer_ += "\n";
   bool complete = false;
   auto statements = SplitStatements(buffer_, &complete);
-  if (!complete) {
-    // Run the statements that are already terminated; keep the rest.
-    if (statements.size() <= 1) return true;
-    std::string rest(statements.back());
-    statements.pop_back();
-    std::vector<std::string> ready(statements.begin(), statements.end());
-    buffer_ = rest;
-    for (const auto& sql : ready) {
-      if (OnlyComments(sql)) continue;
-      if (!RunStatement(sql) && bail_) return false;
+  // Statements ready to run (with their position in the input); the unterminated
+  // rest stays in the buffer.
+  std::vector<std::string> ready;
+  size_t ready_count = complete ? statements.size() : statements.size() - 1;
+  if (ready_count == 0) return true;
+  for (size_t i = 0; i < ready_count; ++i) ready.push_back(PositionedText(statements[i]));
+  if (complete) {
+    last_entry_ = Trim(buffer_);
+    buffer_.clear();
+  } else {
+    std::string_view rest = statements.back();
+    size_t rest_offset = static_cast<size_t>(rest.data() - buffer_.data());
+    buffer_line_ += static_cast<size_t>(
+        std::count(buffer_.begin(), buffer_.begin() + rest_offset, '\n'));
+    // Keep the rest's column: pad its first line like the text before it.
+    size_t line_start = buffer_.rfind('\n', rest_offset == 0 ? 0 : rest_offset - 1);
+    size_t column = line_start == std::string::npos || rest_offset == 0
+                        ? rest_offset
+                        : rest_offset - line_start - 1;
+    if (IsBlank(rest) || OnlyComments(rest)) {
+      buffer_.clear();
+    } else {
+      buffer_ = std::string(column, ' ') + std::string(rest);
     }
-    return true;
   }
-  std::vector<std::string> ready(statements.begin(), statements.end());
-  std::string entry = Trim(buffer_);
-  buffer_.clear();
-  last_entry_ = entry;
   for (const auto& sql : ready) {
     if (OnlyComments(sql)) continue;
     if (!RunStatement(sql) && bail_) return false;
@@ -142,9 +169,21 @@ bool Shell::ProcessLine(const std::string& line) {
   return true;
 }
 
+std::string Shell::PositionedText(std::string_view statement) const {
+  if (!track_positions_) return std::string(statement);
+  // Pad with the newlines and spaces that precede the statement in the input, so
+  // positions in error messages ("line 12, column 5") are those of the input.
+  size_t offset = static_cast<size_t>(statement.data() - buffer_.data());
+  size_t newlines = static_cast<size_t>(std::count(buffer_.begin(), buffer_.begin() + offset, '\n'));
+  size_t line_start = offset == 0 ? std::string::npos : buffer_.rfind('\n', offset - 1);
+  size_t column = line_start == std::string::npos ? offset : offset - line_start - 1;
+  size_t line = buffer_line_ + newlines;  // 1-based input line of the statement
+  return std::string(line - 1, '\n') + std::string(column, ' ') + std::string(statement);
+}
+
 bool Shell::Flush() {
   if (buffer_.empty()) return true;
-  std::string sql = buffer_;
+  std::string sql = PositionedText(buffer_);
   buffer_.clear();
   if (IsBlank(sql) || OnlyComments(sql)) return true;
   return RunStatement(sql);
@@ -252,16 +291,14 @@ bool Shell::RunDotCommand(const std::string& line) {
     format_.mode = *mode;
     return true;
   }
-  if (cmd == ".maxrows") {
+  if (cmd == ".maxrows" || cmd == ".maxwidth") {
     if (!arg_count(1, 1)) return false;
-    try {
-      long n = std::stol(words[1]);
-      if (n < 0) throw std::invalid_argument("negative");
-      format_.max_rows = static_cast<size_t>(n);
-    } catch (...) {
-      Error(".maxrows takes a non-negative number, got '" + words[1] + "'");
+    auto n = ParseCount(words[1]);
+    if (!n) {
+      Error(cmd + " takes a non-negative number, got '" + words[1] + "'");
       return false;
     }
+    (cmd == ".maxrows" ? format_.max_rows : format_.max_cell_width) = *n;
     return true;
   }
   Error("unknown command '" + words[0] + "'; type .help for the list");

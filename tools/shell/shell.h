@@ -4,7 +4,9 @@
 #include <atomic>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "formatter.h"
 #include "shoal/main/session.h"
@@ -34,6 +36,11 @@ class Shell {
 
   /// Stop at the first error (script mode).
   void set_bail(bool bail) { bail_ = bail; }
+  /// Report error positions as lines and columns of the whole input (scripts)
+  /// rather than of each statement (interactive use).
+  void set_track_positions(bool on) { track_positions_ = on; }
+  /// Start counting input lines from 1 again (a new script).
+  void BeginInput() { line_no_ = 0; }
   void set_timer(bool on) { timer_ = on; }
   FormatOptions& format() { return format_; }
   /// Return true when any statement or command failed.
@@ -48,16 +55,25 @@ class Shell {
 
  private:
   void Error(const std::string& message);
+  /// Return `statement` (a view into buffer_) padded so that its positions are
+  /// those of the input when tracking positions.
+  std::string PositionedText(std::string_view statement) const;
 
   std::shared_ptr<Session> session_;
   std::string buffer_;
   std::string last_entry_;
   FormatOptions format_;
+  size_t line_no_ = 0;      // input lines seen
+  size_t buffer_line_ = 1;  // input line of the buffer's first line
+  bool track_positions_ = false;
   bool timer_ = false;
   bool bail_ = false;
   bool had_error_ = false;
   bool quit_ = false;
 };
+
+/// Parse a non-negative decimal number (digits only); std::nullopt otherwise.
+std::optional<size_t> ParseCount(const std::string& text);
 
 /// Start the thread that turns SIGINT into Session::Interrupt() calls and install
 /// the handler. Call once.

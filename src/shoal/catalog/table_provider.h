@@ -39,8 +39,9 @@ struct ScanRequest {
   int64_t batch_size = 8192;
 };
 
-/// Counters a scan fills while it runs, shown by EXPLAIN ANALYZE. Thread-safe by
-/// being updated only with atomics by implementations (see scan_metrics.h).
+/// Counters of a scan, shown by EXPLAIN ANALYZE: pruning counters from planning and
+/// run-time counters (rows_read, bytes_read) that implementations update with
+/// atomics while morsels are read (see io/scan_util.h ScanCounters).
 struct ScanMetricsSnapshot {
   int64_t files_total = 0;
   int64_t files_pruned = 0;
@@ -76,6 +77,18 @@ class TableScan {
   virtual const std::vector<std::shared_ptr<ScanMorsel>>& morsels() const = 0;
   /// Pruning counters known after planning (files/row groups considered and pruned).
   virtual ScanMetricsSnapshot planning_metrics() const { return {}; }
+  /// The planning counters plus what the morsels' readers have read so far
+  /// (rows_read, bytes_read). Safe to call from any thread while the scan runs;
+  /// final once every opened reader is exhausted or destroyed.
+  virtual ScanMetricsSnapshot metrics() const { return planning_metrics(); }
+};
+
+/// A point in a table's history for time travel (VERSION AS OF / TIMESTAMP AS OF):
+/// exactly one of the two is set.
+struct TableVersion {
+  std::optional<int64_t> version;
+  /// Microseconds since the Unix epoch (UTC).
+  std::optional<int64_t> timestamp_us;
 };
 
 /// A table: anything that can describe itself and plan a scan.
@@ -93,6 +106,11 @@ class TableProvider {
   virtual Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const = 0;
   /// True for one-shot sources (a stream) that cannot be scanned twice.
   virtual bool one_shot() const { return false; }
+  /// Return the table as it was at `at` (time travel). Default: not supported.
+  virtual Result<std::shared_ptr<TableProvider>> TimeTravel(const TableVersion& at) const {
+    return Status::NotImplemented("time travel (VERSION AS OF / TIMESTAMP AS OF) is not "
+                                  "supported for tables of kind '", kind(), "'");
+  }
   /// Append batches (INSERT INTO). Default: the table is read-only.
   virtual Status Append(const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {
     return Status::NotImplemented("table of kind '", kind(), "' does not support INSERT");

@@ -163,6 +163,10 @@ Result<std::unique_ptr<OperatorState>> FilterOp::MakeOperatorState(ThreadContext
   return std::make_unique<ExprOpState>(&conditions_);
 }
 
+const std::vector<bool>& FilterOp::NeededAfter(size_t i) const {
+  return i < needed_after_.size() ? needed_after_[i] : all_;
+}
+
 Status FilterOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state,
                          const Emit& emit) const {
   auto& st = static_cast<ExprOpState&>(*state);
@@ -185,6 +189,8 @@ Status FilterOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state
     }
     bool last = i + 1 == conditions_.size();
     if (last || trues * 2 < cur.length) {
+      // Copy only the columns read from here on.
+      MaskColumns(&cur, NeededAfter(i));
       ARROW_ASSIGN_OR_RAISE(cur, FilterChunk(cur, *mask));
       pending.reset();
     } else {
@@ -192,8 +198,10 @@ Status FilterOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state
     }
   }
   if (pending) {
+    MaskColumns(&cur, NeededAfter(conditions_.size() - 1));
     ARROW_ASSIGN_OR_RAISE(cur, FilterChunk(cur, *pending));
   }
+  if (conditions_.size() > 0) MaskColumns(&cur, NeededAfter(conditions_.size() - 1));
   return emit(std::move(cur));
 }
 
@@ -287,7 +295,7 @@ Status LimitOp::Finalize(QueryContext&, GlobalSinkState& global) const {
 Result<std::unique_ptr<GlobalSourceState>> LimitOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<LimitGlobal*>(query.sink_state(this));
-  return std::make_unique<ChunkListSource>(g->result);
+  return ChunkListSource::Consuming(g->result);
 }
 
 Result<bool> LimitOp::GetData(ThreadContext& ctx, GlobalSourceState& global, LocalSourceState&,

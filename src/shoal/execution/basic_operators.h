@@ -70,11 +70,16 @@ class EmptyOp : public PhysicalOperator {
   }
 };
 
-/// Keeps rows where every condition is true.
+/// Keeps rows where every condition is true. Conditions run in order, each on
+/// the rows the earlier ones kept; only the columns still read (by later
+/// conditions or above, `needed_after[i]` after condition i) are copied.
 class FilterOp : public PhysicalOperator {
  public:
-  FilterOp(TypeVector types, ExprList conditions)
-      : PhysicalOperator("Filter", std::move(types)), conditions_(std::move(conditions)) {}
+  FilterOp(TypeVector types, ExprList conditions,
+           std::vector<std::vector<bool>> needed_after = {})
+      : PhysicalOperator("Filter", std::move(types)),
+        conditions_(std::move(conditions)),
+        needed_after_(std::move(needed_after)) {}
   Kind kind() const override { return Kind::kStreaming; }
   std::string Details() const override;
   Result<std::unique_ptr<OperatorState>> MakeOperatorState(ThreadContext& ctx) const override;
@@ -82,7 +87,12 @@ class FilterOp : public PhysicalOperator {
                  const Emit& emit) const override;
 
  private:
+  /// Columns read after condition i (empty: all).
+  const std::vector<bool>& NeededAfter(size_t i) const;
+
   ExprList conditions_;
+  std::vector<std::vector<bool>> needed_after_;
+  std::vector<bool> all_;
 };
 
 /// Computes one column per expression.

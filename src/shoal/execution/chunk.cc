@@ -5,6 +5,7 @@
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/exec.h>
 #include <arrow/util/bit_run_reader.h>
+#include <arrow/util/byte_size.h>
 
 namespace shoal::exec {
 
@@ -30,6 +31,24 @@ Chunk Chunk::FromRecordBatch(const arrow::RecordBatch& batch, uint64_t order) {
   return out;
 }
 
+std::shared_ptr<arrow::Array> MakePlaceholder(int64_t length) {
+  return std::make_shared<arrow::NullArray>(length);
+}
+
+void MaskColumns(Chunk* chunk, const std::vector<bool>& keep) {
+  const size_t n = std::min(keep.size(), chunk->columns.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (!keep[i] && (chunk->columns[i] == nullptr ||
+                     chunk->columns[i]->type_id() != arrow::Type::NA)) {
+      chunk->columns[i] = MakePlaceholder(chunk->length);
+    }
+  }
+}
+
+int64_t ArrayMemoryBytes(const arrow::Array& array) {
+  return arrow::util::TotalBufferSize(*array.data());
+}
+
 Result<Chunk> TakeChunk(const Chunk& chunk, const arrow::Array& indices) {
   Chunk out;
   out.length = indices.length();
@@ -37,6 +56,10 @@ Result<Chunk> TakeChunk(const Chunk& chunk, const arrow::Array& indices) {
   out.columns.reserve(chunk.columns.size());
   arrow::compute::TakeOptions opts(/*boundscheck=*/false);
   for (const auto& c : chunk.columns) {
+    if (c->type_id() == arrow::Type::NA) {
+      out.columns.push_back(MakePlaceholder(out.length));
+      continue;
+    }
     ARROW_ASSIGN_OR_RAISE(auto taken, arrow::compute::Take(*c, indices, opts));
     out.columns.push_back(std::move(taken));
   }
@@ -85,6 +108,10 @@ Result<Chunk> FilterChunk(const Chunk& chunk, const arrow::Array& mask) {
   if (selected * 2 > mask.length()) {
     // Dense selection: Arrow's filter copies runs of selected rows.
     for (const auto& c : chunk.columns) {
+      if (c->type_id() == arrow::Type::NA) {
+        out.columns.push_back(MakePlaceholder(selected));
+        continue;
+      }
       ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
                             arrow::compute::Filter(c, mask.data(),
                                                    arrow::compute::FilterOptions::Defaults()));

@@ -53,6 +53,15 @@ Result<Chunk> FilterChunk(const Chunk& chunk, const arrow::Array& mask);
 /// when `chunks` is empty) into one chunk.
 Result<Chunk> ConcatenateChunks(const std::vector<Chunk>& chunks,
                                 const std::vector<std::shared_ptr<arrow::DataType>>& types);
+/// Return a placeholder column of `length` rows (null type, no buffers) for a
+/// column that no operator reads (see ColumnUsage in physical_planner.cc).
+std::shared_ptr<arrow::Array> MakePlaceholder(int64_t length);
+/// Replace column i of `chunk` with a placeholder wherever keep[i] is false
+/// (columns past keep.size() stay).
+void MaskColumns(Chunk* chunk, const std::vector<bool>& keep);
+/// Return the bytes of the buffers `array` references (shared buffers counted
+/// in full).
+int64_t ArrayMemoryBytes(const arrow::Array& array);
 /// Make a column of `length` nulls of `type`.
 Result<std::shared_ptr<arrow::Array>> MakeNulls(const std::shared_ptr<arrow::DataType>& type,
                                                 int64_t length);

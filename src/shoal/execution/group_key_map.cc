@@ -1,5 +1,7 @@
 #include "shoal/execution/group_key_map.h"
 
+#include "shoal/execution/huge_array.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -21,12 +23,6 @@ inline uint64_t Mix64(uint64_t x) {
   x *= 0xc4ceb9fe1a85ec53ULL;
   x ^= x >> 33;
   return x;
-}
-
-std::shared_ptr<arrow::Array> UInt32Array(std::vector<uint32_t> v) {
-  int64_t n = static_cast<int64_t>(v.size());
-  return arrow::MakeArray(arrow::ArrayData::Make(
-      arrow::uint32(), n, {nullptr, arrow::Buffer::FromVector(std::move(v))}, 0));
 }
 
 /// Arrow's Grouper behind the GroupKeyMap interface.
@@ -53,64 +49,79 @@ class ArrowKeyMap : public GroupKeyMap {
 };
 
 /// Open addressing (linear probing) over one fixed-width integer-like key of
-/// 1, 2, 4 or 8 bytes.
+/// 1, 2, 4 or 8 bytes. Runs of equal keys (sorted or clustered input) are looked
+/// up once.
 class IntKeyMap : public GroupKeyMap {
  public:
   IntKeyMap(std::shared_ptr<arrow::DataType> type, int width)
       : type_(std::move(type)), width_(width) {
     Rehash(1024);
-    keys_.resize(256);
-    slots_.resize(256);
+    keys_.resize(kBlock);
+    hashes_.resize(kBlock);
   }
 
   Result<std::shared_ptr<arrow::Array>> Consume(
       const std::vector<std::shared_ptr<arrow::Array>>& keys, int64_t length) override {
     const arrow::ArrayData& d = *keys[0]->data();
-    std::vector<uint32_t> ids(length);
+    ARROW_ASSIGN_OR_RAISE(auto ids_buf, arrow::AllocateBuffer(length * sizeof(uint32_t)));
+    uint32_t* ids = reinterpret_cast<uint32_t*>(ids_buf->mutable_data());
     const uint8_t* values = d.buffers[1] ? d.buffers[1]->data() : nullptr;
     const bool has_nulls = d.GetNullCount() > 0;
     const uint8_t* validity = has_nulls && d.buffers[0] ? d.buffers[0]->data() : nullptr;
-    // Work in blocks: read and hash a block of keys, prefetching their slots,
-    // then look them up.
-    constexpr int64_t kBlock = 256;
+    // Work in blocks: read and hash a block of keys (skipping repeats of the
+    // previous key), prefetching their slots, then look them up.
     for (int64_t b0 = 0; b0 < length; b0 += kBlock) {
       int64_t b1 = std::min(length, b0 + kBlock);
-      if ((size_ + (b1 - b0)) * 2 > capacity_) {
+      // Grow at 75% load.
+      if ((size_ + (b1 - b0)) * 4 > capacity_ * 3) {
         uint64_t cap = capacity_;
-        while ((size_ + (b1 - b0)) * 2 > cap) cap *= 2;
-        Rehash(cap);
+        while ((size_ + (b1 - b0)) * 4 > cap * 3) cap *= 2;
+        if (!Rehash(cap)) return Status::OutOfMemory("aggregate hash table");
       }
       for (int64_t i = b0; i < b1; ++i) {
-        keys_[i - b0] = Read(values, d.offset + i);
-        slots_[i - b0] = Mix64(static_cast<uint64_t>(keys_[i - b0])) & mask_;
-        __builtin_prefetch(&table_[slots_[i - b0]]);
+        int64_t k = Read(values, d.offset + i);
+        keys_[i - b0] = k;
+        uint64_t h = Mix64(static_cast<uint64_t>(k));
+        hashes_[i - b0] = h;
+        if (i == b0 || k != keys_[i - b0 - 1]) __builtin_prefetch(&table_[h & mask_]);
       }
       for (int64_t i = b0; i < b1; ++i) {
         if (validity != nullptr && !arrow::bit_util::GetBit(validity, d.offset + i)) {
-          if (null_group_ == kEmpty) null_group_ = AddGroup(0, false);
+          if (null_group_ == kNone) null_group_ = AddGroup(0, false);
           ids[i] = null_group_;
+          last_valid_ = false;
           continue;
         }
         int64_t k = keys_[i - b0];
-        uint64_t s = slots_[i - b0];
+        if (last_valid_ && k == last_key_) {
+          ids[i] = last_id_;
+          continue;
+        }
+        uint64_t s = hashes_[i - b0] & mask_;
+        uint32_t id;
         while (true) {
-          Entry& e = table_[s];
-          if (e.group == kEmpty) {
+          Slot& e = table_[s];
+          if (e.group_plus1 == 0) {
+            id = AddGroup(k, true);
             e.key = k;
-            e.group = AddGroup(k, true);
+            e.group_plus1 = id + 1;
             ++size_;
-            ids[i] = e.group;
             break;
           }
           if (e.key == k) {
-            ids[i] = e.group;
+            id = e.group_plus1 - 1;
             break;
           }
           s = (s + 1) & mask_;
         }
+        ids[i] = id;
+        last_key_ = k;
+        last_id_ = id;
+        last_valid_ = true;
       }
     }
-    return UInt32Array(std::move(ids));
+    return arrow::MakeArray(
+        arrow::ArrayData::Make(arrow::uint32(), length, {nullptr, std::move(ids_buf)}, 0));
   }
 
   Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
@@ -123,7 +134,7 @@ class IntKeyMap : public GroupKeyMap {
     }
     std::shared_ptr<arrow::Buffer> validity;
     int64_t nulls = 0;
-    if (null_group_ != kEmpty) {
+    if (null_group_ != kNone) {
       ARROW_ASSIGN_OR_RAISE(auto bits, arrow::AllocateBitmap(n));
       for (int64_t i = 0; i < n; ++i) {
         arrow::bit_util::SetBitTo(bits->mutable_data(), i, unique_valid_[i] != 0);
@@ -141,10 +152,13 @@ class IntKeyMap : public GroupKeyMap {
   }
 
  private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  struct Entry {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr int64_t kBlock = 256;
+  /// A slot: the key and its group id + 1 (0: empty).
+  struct Slot {
     int64_t key;
-    uint32_t group;
+    uint32_t group_plus1;
+    uint32_t unused;
   };
 
   int64_t Read(const uint8_t* values, int64_t i) const {
@@ -166,28 +180,35 @@ class IntKeyMap : public GroupKeyMap {
     return static_cast<uint32_t>(unique_keys_.size() - 1);
   }
 
-  void Rehash(uint64_t capacity) {
-    std::vector<Entry> old = std::move(table_);
-    table_.assign(capacity, Entry{0, kEmpty});
+  bool Rehash(uint64_t capacity) {
+    table_ = HugeArray<Slot>();
+    if (!table_.Allocate(capacity)) return false;
     capacity_ = capacity;
     mask_ = capacity - 1;
-    for (const Entry& e : old) {
-      if (e.group == kEmpty) continue;
-      uint64_t s = Mix64(static_cast<uint64_t>(e.key)) & mask_;
-      while (table_[s].group != kEmpty) s = (s + 1) & mask_;
-      table_[s] = e;
+    // Reinsert from the group list (no need to keep the old table around).
+    for (size_t g = 0; g < unique_keys_.size(); ++g) {
+      if (!unique_valid_[g]) continue;
+      const uint64_t h = Mix64(static_cast<uint64_t>(unique_keys_[g]));
+      uint64_t s = h & mask_;
+      while (table_[s].group_plus1 != 0) s = (s + 1) & mask_;
+      table_[s] = Slot{unique_keys_[g], static_cast<uint32_t>(g + 1), 0};
     }
+    return true;
   }
 
   std::shared_ptr<arrow::DataType> type_;
   int width_;
-  std::vector<Entry> table_;
+  HugeArray<Slot> table_;
   uint64_t capacity_ = 0, mask_ = 0, size_ = 0;
-  uint32_t null_group_ = kEmpty;
+  uint32_t null_group_ = kNone;
   std::vector<int64_t> unique_keys_;
   std::vector<uint8_t> unique_valid_;
   std::vector<int64_t> keys_;
-  std::vector<uint64_t> slots_;
+  std::vector<uint64_t> hashes_;
+  // The previous row's key and group (run detection across calls).
+  int64_t last_key_ = 0;
+  uint32_t last_id_ = 0;
+  bool last_valid_ = false;
 };
 
 int IntegerWidth(const arrow::DataType& t) {

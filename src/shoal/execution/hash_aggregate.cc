@@ -243,6 +243,12 @@ Status HashAggregateOp::MergeSet(size_t set, SetState* into, SetState* from,
   for (size_t a = 0; a < aggregates_.size(); ++a) {
     const auto& spec = aggregates_[a];
     if (spec.kernel != nullptr) {
+      // A worker that saw no rows never sized its kernel state; size it to its group
+      // count (1 for an ungrouped aggregate) so merge reads an empty group, not
+      // uninitialized memory.
+      cp::KernelContext from_ctx(ctx);
+      from_ctx.SetState(from->kernel_states[a].get());
+      ARROW_RETURN_NOT_OK(spec.kernel->resize(&from_ctx, from->num_groups()));
       cp::KernelContext kctx(ctx);
       kctx.SetState(into->kernel_states[a].get());
       ARROW_RETURN_NOT_OK(spec.kernel->resize(&kctx, ngroups));
@@ -393,7 +399,7 @@ Status HashAggregateOp::Finalize(QueryContext& query, GlobalSinkState& global) c
 Result<std::unique_ptr<GlobalSourceState>> HashAggregateOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<AggGlobal*>(query.sink_state(this));
-  return std::make_unique<ChunkListSource>(g->result);
+  return ChunkListSource::Consuming(g->result);
 }
 
 Result<bool> HashAggregateOp::GetData(ThreadContext& ctx, GlobalSourceState& global,

@@ -18,9 +18,8 @@ using plan::JoinType;
 
 struct HashJoinOp::Global : GlobalSinkState {
   std::mutex mu;
-  std::vector<Chunk> chunks;
+  std::vector<Chunk> chunks;        // stored build columns only (others null)
   std::vector<JoinKeys> key_parts;  // one per chunk, same order as `chunks`
-  JoinKeys keys;
   Chunk build;
   std::unique_ptr<JoinHashTable> table;
   std::unique_ptr<std::atomic<uint8_t>[]> matched;
@@ -61,12 +60,15 @@ Result<std::shared_ptr<arrow::Array>> TakeCol(const std::shared_ptr<arrow::Array
   return d.make_array();
 }
 
-Status AppendNulls(const TypeVector& types, int64_t n, std::vector<std::shared_ptr<arrow::Array>>* out) {
-  for (const auto& t : types) {
-    ARROW_ASSIGN_OR_RAISE(auto a, arrow::MakeArrayOfNull(t, n));
-    out->push_back(a);
-  }
-  return Status::OK();
+std::vector<bool> AllTrueIfEmpty(std::vector<bool> v, size_t n) {
+  if (v.empty()) v.assign(n, true);
+  v.resize(n, true);
+  return v;
+}
+
+std::vector<bool> AllFalseIfEmpty(std::vector<bool> v, size_t n) {
+  v.resize(n, false);
+  return v;
 }
 
 }  // namespace
@@ -77,13 +79,72 @@ struct HashJoinOp::ProbeState : OperatorState {
   ExprListState key_state;
   std::unique_ptr<ExprEvaluator::State> residual_state;
   JoinKeys probe_keys;
+  // Scratch reused across chunks.
+  std::vector<uint32_t> counts;         // matches per probe row
+  std::vector<uint8_t> residual_nulls;  // probe rows whose residual was null (mark)
+  std::vector<int32_t> pi;              // pending pairs: probe rows
+  std::vector<uint32_t> bi;             // pending pairs: build rows
 };
 
 HashJoinOp::HashJoinOp(TypeVector output_types, Config config)
     : PhysicalOperator(config.probe_keys.size() > 0 ? "HashJoin" : "NestedLoopJoin",
                        std::move(output_types)),
       config_(std::move(config)) {
-  integer_keys_ = UsesIntegerKeys(config_.build_keys.types());
+  key_layout_ = ChooseKeyLayout(config_.build_keys.types());
+  const size_t nl = config_.left_types.size(), nr = config_.right_types.size();
+  config_.left_keep = AllTrueIfEmpty(std::move(config_.left_keep), nl);
+  config_.right_keep = AllTrueIfEmpty(std::move(config_.right_keep), nr);
+  config_.left_residual = AllFalseIfEmpty(std::move(config_.left_residual), nl);
+  config_.right_residual = AllFalseIfEmpty(std::move(config_.right_residual), nr);
+  const bool br = config_.build_right;
+  build_types_ = br ? &config_.right_types : &config_.left_types;
+  probe_types_ = br ? &config_.left_types : &config_.right_types;
+  const auto& build_keep = br ? config_.right_keep : config_.left_keep;
+  const auto& probe_keep = br ? config_.left_keep : config_.right_keep;
+  const auto& build_res = br ? config_.right_residual : config_.left_residual;
+  const auto& probe_res = br ? config_.left_residual : config_.right_residual;
+  // Which side's columns appear in the output.
+  const bool build_out = EmitsPairs() || !br;
+  const bool probe_out = EmitsPairs() || br;
+  build_store_.resize(build_types_->size());
+  for (size_t i = 0; i < build_store_.size(); ++i) {
+    build_store_[i] = (build_out && build_keep[i]) || build_res[i];
+  }
+  probe_pair_.resize(probe_types_->size());
+  for (size_t i = 0; i < probe_pair_.size(); ++i) {
+    probe_pair_[i] = (probe_out && probe_keep[i]) || probe_res[i];
+  }
+  // Output: left columns, then right columns (pairs) or the mark column.
+  out_keep_ = config_.left_keep;
+  if (EmitsPairs()) {
+    out_keep_.insert(out_keep_.end(), config_.right_keep.begin(), config_.right_keep.end());
+  }
+  out_keep_.resize(types().size(), true);
+}
+
+bool HashJoinOp::ExistenceOnly() const {
+  if (!config_.build_right || config_.residual) return false;
+  return config_.type == JoinType::kSemi || config_.type == JoinType::kAnti ||
+         config_.type == JoinType::kMark;
+}
+
+Status HashJoinOp::AppendNullColumns(const TypeVector& types, const std::vector<bool>& keep,
+                                     int64_t n,
+                                     std::vector<std::shared_ptr<arrow::Array>>* out) const {
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i < keep.size() && !keep[i]) {
+      out->push_back(MakePlaceholder(n));
+      continue;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto a, arrow::MakeArrayOfNull(types[i], n));
+    out->push_back(std::move(a));
+  }
+  return Status::OK();
+}
+
+Status HashJoinOp::EmitMasked(Chunk&& out, const Emit& emit) const {
+  MaskColumns(&out, out_keep_);
+  return emit(std::move(out));
 }
 
 bool HashJoinOp::has_build_output() const {
@@ -134,9 +195,7 @@ bool HashJoinOp::ProbeOuter() const {
 // Build
 
 Result<std::unique_ptr<GlobalSinkState>> HashJoinOp::MakeGlobalSinkState(QueryContext&) const {
-  auto g = std::make_unique<Global>();
-  g->keys.integer_mode = integer_keys_;
-  return g;
+  return std::make_unique<Global>();
 }
 
 Result<std::unique_ptr<LocalSinkState>> HashJoinOp::MakeLocalSinkState(ThreadContext&,
@@ -151,8 +210,12 @@ Status HashJoinOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&,
     ARROW_ASSIGN_OR_RAISE(Chunk keys, local.key_state.EvaluateAll(input, ctx.arrow_ctx));
     const auto& cols = keys.columns;
     JoinKeys k;
-    ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, integer_keys_, &k));
+    ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, key_layout_, &k));
     local.keys.push_back(std::move(k));
+  }
+  // Keep only the columns the output or the residual reads.
+  for (size_t i = 0; i < input.columns.size() && i < build_store_.size(); ++i) {
+    if (!build_store_[i]) input.columns[i] = nullptr;
   }
   local.chunks.push_back(std::move(input));
   return Status::OK();
@@ -172,22 +235,48 @@ Status HashJoinOp::Combine(ThreadContext&, GlobalSinkState& global,
 
 Status HashJoinOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
   auto& g = static_cast<Global&>(global);
-  const TypeVector& build_types = config_.build_right ? config_.right_types : config_.left_types;
-  ARROW_ASSIGN_OR_RAISE(g.build, ConcatenateChunks(g.chunks, build_types));
-  if (g.chunks.empty()) g.build.length = 0;
+  const TypeVector& build_types = *build_types_;
+  // Concatenate the stored columns one at a time, releasing each column's pieces
+  // as soon as it is copied, so the build side is held about once.
+  int64_t rows = 0;
+  for (const auto& c : g.chunks) rows += c.length;
+  g.build = Chunk();
+  g.build.length = rows;
+  g.build.columns.resize(build_types.size());
+  int64_t payload_bytes = 0;
+  for (size_t i = 0; i < build_types.size(); ++i) {
+    if (!build_store_[i]) {
+      g.build.columns[i] = MakePlaceholder(rows);
+      continue;
+    }
+    std::vector<Chunk> parts;
+    parts.reserve(g.chunks.size());
+    for (auto& c : g.chunks) {
+      Chunk one;
+      one.length = c.length;
+      one.columns.push_back(std::move(c.columns[i]));
+      parts.push_back(std::move(one));
+    }
+    ARROW_ASSIGN_OR_RAISE(Chunk col, ConcatenateChunks(parts, {build_types[i]}));
+    g.build.columns[i] = std::move(col.columns[0]);
+    payload_bytes += ArrayMemoryBytes(*g.build.columns[i]);
+  }
   g.chunks.clear();
+  g.chunks.shrink_to_fit();
   if (config_.build_keys.size() > 0) {
-    g.keys = ConcatenateJoinKeys(&g.key_parts, integer_keys_);
-    g.build_has_null = g.keys.any_null;
-    ARROW_ASSIGN_OR_RAISE(g.table, JoinHashTable::Build(std::move(g.keys), query.threads));
-    metrics().SetExtra("build_rows=" + std::to_string(g.build.length) +
-                       " buckets=" + std::to_string(g.table->num_buckets()));
+    for (const auto& k : g.key_parts) g.build_has_null = g.build_has_null || k.any_null;
+    ARROW_ASSIGN_OR_RAISE(g.table,
+                          JoinHashTable::Build(&g.key_parts, key_layout_, query.threads));
+    metrics().SetExtra("build_rows=" + std::to_string(rows) +
+                       " buckets=" + std::to_string(g.table->num_buckets()) +
+                       " table_mb=" + std::to_string(g.table->MemoryBytes() >> 20) +
+                       " payload_mb=" + std::to_string(payload_bytes >> 20));
   } else {
-    metrics().SetExtra("build_rows=" + std::to_string(g.build.length));
+    metrics().SetExtra("build_rows=" + std::to_string(rows));
   }
   if (TracksBuildMatches()) {
-    g.matched = std::make_unique<std::atomic<uint8_t>[]>(g.build.length);
-    for (int64_t i = 0; i < g.build.length; ++i) g.matched[i].store(0);
+    g.matched = std::make_unique<std::atomic<uint8_t>[]>(rows);
+    for (int64_t i = 0; i < rows; ++i) g.matched[i].store(0, std::memory_order_relaxed);
   }
   return Status::OK();
 }
@@ -207,38 +296,47 @@ Result<Chunk> HashJoinOp::MakePairs(const Chunk& probe, const Chunk& build,
                                     const std::vector<int32_t>& pi,
                                     const std::vector<uint32_t>& bi, ThreadContext& ctx) const {
   Chunk out;
-  out.length = static_cast<int64_t>(pi.size());
+  const int64_t n = static_cast<int64_t>(pi.size());
+  out.length = n;
   out.order = probe.order;
-  bool identity = static_cast<int64_t>(pi.size()) == probe.length;
-  for (size_t k = 0; identity && k < pi.size(); ++k) identity = pi[k] == static_cast<int32_t>(k);
+  bool identity = n == probe.length;
+  for (int64_t k = 0; identity && k < n; ++k) identity = pi[k] == static_cast<int32_t>(k);
   std::vector<std::shared_ptr<arrow::Array>> pcols, bcols;
-  if (identity) {
-    pcols = probe.columns;
-  } else if (!probe.columns.empty()) {
-    auto idx = IndexArray(pi);
-    for (const auto& c : probe.columns) {
-      ARROW_ASSIGN_OR_RAISE(auto t, TakeCol(c, idx, ctx.arrow_ctx));
+  pcols.reserve(probe.columns.size());
+  bcols.reserve(build.columns.size());
+  std::shared_ptr<arrow::Array> pidx;
+  for (size_t c = 0; c < probe.columns.size(); ++c) {
+    if (c < probe_pair_.size() && !probe_pair_[c]) {
+      pcols.push_back(MakePlaceholder(n));
+    } else if (identity) {
+      pcols.push_back(probe.columns[c]);
+    } else {
+      if (pidx == nullptr) pidx = IndexArray(pi);
+      ARROW_ASSIGN_OR_RAISE(auto t, TakeCol(probe.columns[c], pidx, ctx.arrow_ctx));
       pcols.push_back(std::move(t));
     }
   }
-  if (!build.columns.empty()) {
-    auto idx = IndexArray(bi);
-    for (const auto& c : build.columns) {
-      ARROW_ASSIGN_OR_RAISE(auto t, TakeCol(c, idx, ctx.arrow_ctx));
-      bcols.push_back(std::move(t));
+  std::shared_ptr<arrow::Array> bidx;
+  for (size_t c = 0; c < build.columns.size(); ++c) {
+    if (!build_store_[c]) {
+      bcols.push_back(MakePlaceholder(n));
+      continue;
     }
+    if (bidx == nullptr) bidx = IndexArray(bi);
+    ARROW_ASSIGN_OR_RAISE(auto t, TakeCol(build.columns[c], bidx, ctx.arrow_ctx));
+    bcols.push_back(std::move(t));
   }
-  const auto& first = config_.build_right ? pcols : bcols;
-  const auto& second = config_.build_right ? bcols : pcols;
-  out.columns = first;
+  auto& first = config_.build_right ? pcols : bcols;
+  auto& second = config_.build_right ? bcols : pcols;
+  out.columns = std::move(first);
   out.columns.insert(out.columns.end(), second.begin(), second.end());
   return out;
 }
 
 Status HashJoinOp::ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk& probe,
-                                std::vector<int32_t>* pi, std::vector<uint32_t>* bi,
-                                std::vector<uint32_t>* counts,
-                                std::vector<uint8_t>* residual_nulls, const Emit& emit) const {
+                                const Emit& emit) const {
+  std::vector<int32_t>* pi = &st.pi;
+  std::vector<uint32_t>* bi = &st.bi;
   if (pi->empty()) return Status::OK();
   Global& g = *st.global;
   Chunk pairs;
@@ -251,14 +349,15 @@ Status HashJoinOp::ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk&
     ARROW_ASSIGN_OR_RAISE(mask, AsBooleanMask(mask, "join condition"));
     const auto& b = static_cast<const arrow::BooleanArray&>(*mask);
     if (b.true_count() != b.length()) {
+      const bool track_nulls = !st.residual_nulls.empty();
       size_t out = 0;
       for (size_t k = 0; k < pi->size(); ++k) {
         if (b.IsValid(k) && b.Value(k)) {
           (*pi)[out] = (*pi)[k];
           (*bi)[out] = (*bi)[k];
           ++out;
-        } else if (b.IsNull(k) && residual_nulls != nullptr) {
-          (*residual_nulls)[(*pi)[k]] = 1;
+        } else if (track_nulls && b.IsNull(k)) {
+          st.residual_nulls[(*pi)[k]] = 1;
         }
       }
       pi->resize(out);
@@ -268,7 +367,8 @@ Status HashJoinOp::ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk&
       }
     }
   }
-  for (int32_t i : *pi) (*counts)[i]++;
+  uint32_t* counts = st.counts.data();
+  for (int32_t i : *pi) counts[i]++;
   if (TracksBuildMatches()) {
     bool count_mode = config_.type == JoinType::kSingle;
     for (uint32_t r : *bi) {
@@ -284,26 +384,35 @@ Status HashJoinOp::ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk&
     if (!have_pairs) {
       ARROW_ASSIGN_OR_RAISE(pairs, MakePairs(probe, g.build, *pi, *bi, ctx));
     }
-    std::vector<Chunk> pieces;
-    SplitChunk(pairs, ctx.query->batch_size, &pieces);
-    for (auto& p : pieces) ARROW_RETURN_NOT_OK(emit(std::move(p)));
+    MaskColumns(&pairs, out_keep_);
+    const int64_t bs = ctx.query->batch_size;
+    if (pairs.length <= bs) {
+      ARROW_RETURN_NOT_OK(emit(std::move(pairs)));
+    } else {
+      std::vector<Chunk> pieces;
+      SplitChunk(pairs, bs, &pieces);
+      for (auto& p : pieces) ARROW_RETURN_NOT_OK(emit(std::move(p)));
+    }
   }
   pi->clear();
   bi->clear();
   return Status::OK();
 }
 
-Status HashJoinOp::FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Chunk& probe,
-                                    const std::vector<uint32_t>& counts,
-                                    const std::vector<uint8_t>& residual_nulls,
+Status HashJoinOp::FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Chunk& probe_in,
                                     const Emit& emit) const {
   Global& g = *st.global;
-  const int64_t n = probe.length;
+  const int64_t n = probe_in.length;
+  const uint32_t* counts = st.counts.data();
   if (config_.type == JoinType::kSingle && config_.build_right) {
     for (int64_t i = 0; i < n; ++i) {
       if (counts[i] > 1) return Status::Invalid("scalar subquery returned more than one row");
     }
   }
+  // Probe columns nobody reads are not gathered.
+  Chunk probe = probe_in;
+  const auto& probe_keep = config_.build_right ? config_.left_keep : config_.right_keep;
+  MaskColumns(&probe, probe_keep);
   auto select_rows = [&](bool matched) {
     std::vector<int32_t> rows;
     for (int64_t i = 0; i < n; ++i) {
@@ -317,17 +426,21 @@ Status HashJoinOp::FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Ch
     Chunk out;
     out.length = static_cast<int64_t>(rows.size());
     out.order = probe.order;
-    ARROW_ASSIGN_OR_RAISE(Chunk p, TakeChunk(probe, *IndexArray(rows)));
-    const TypeVector& build_types =
-        config_.build_right ? config_.right_types : config_.left_types;
-    if (config_.build_right) {
-      out.columns = p.columns;
-      ARROW_RETURN_NOT_OK(AppendNulls(build_types, out.length, &out.columns));
+    Chunk p;
+    if (out.length == n) {
+      p = std::move(probe);
     } else {
-      ARROW_RETURN_NOT_OK(AppendNulls(build_types, out.length, &out.columns));
+      ARROW_ASSIGN_OR_RAISE(p, TakeChunk(probe, *IndexArray(rows)));
+    }
+    const auto& build_keep = config_.build_right ? config_.right_keep : config_.left_keep;
+    if (config_.build_right) {
+      out.columns = std::move(p.columns);
+      ARROW_RETURN_NOT_OK(AppendNullColumns(*build_types_, build_keep, out.length, &out.columns));
+    } else {
+      ARROW_RETURN_NOT_OK(AppendNullColumns(*build_types_, build_keep, out.length, &out.columns));
       out.columns.insert(out.columns.end(), p.columns.begin(), p.columns.end());
     }
-    return emit(std::move(out));
+    return EmitMasked(std::move(out), emit);
   }
   if (!config_.build_right) return Status::OK();
   switch (config_.type) {
@@ -335,21 +448,22 @@ Status HashJoinOp::FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Ch
     case JoinType::kAnti: {
       auto rows = select_rows(config_.type == JoinType::kSemi);
       if (rows.empty()) return Status::OK();
-      if (static_cast<int64_t>(rows.size()) == n) return emit(Chunk(probe));
+      if (static_cast<int64_t>(rows.size()) == n) return EmitMasked(std::move(probe), emit);
       ARROW_ASSIGN_OR_RAISE(Chunk out, TakeChunk(probe, *IndexArray(rows)));
       out.length = static_cast<int64_t>(rows.size());
-      return emit(std::move(out));
+      return EmitMasked(std::move(out), emit);
     }
     case JoinType::kMark: {
       arrow::BooleanBuilder b;
       ARROW_RETURN_NOT_OK(b.Reserve(n));
       bool build_nonempty = g.build.length > 0;
+      const bool track_nulls = !st.residual_nulls.empty();
       for (int64_t i = 0; i < n; ++i) {
         if (counts[i] > 0) {
           b.UnsafeAppend(true);
         } else if (config_.mark_null_aware && build_nonempty &&
-                   ((st.probe_keys.length == n && st.probe_keys.has_null[i]) ||
-                    g.build_has_null || residual_nulls[i])) {
+                   ((st.probe_keys.length == n && st.probe_keys.IsNull(i)) ||
+                    g.build_has_null || (track_nulls && st.residual_nulls[i]))) {
           b.UnsafeAppendNull();
         } else {
           b.UnsafeAppend(false);
@@ -357,9 +471,9 @@ Status HashJoinOp::FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Ch
       }
       std::shared_ptr<arrow::Array> mark;
       ARROW_RETURN_NOT_OK(b.Finish(&mark));
-      Chunk out = probe;
+      Chunk out = std::move(probe);
       out.columns.push_back(mark);
-      return emit(std::move(out));
+      return EmitMasked(std::move(out), emit);
     }
     default:
       return Status::OK();
@@ -372,28 +486,37 @@ Status HashJoinOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* sta
   Global& g = *st.global;
   const int64_t n = input.length;
   if (n > 0 && !g.probe_nonempty.load(std::memory_order_relaxed)) g.probe_nonempty.store(true);
-  std::vector<uint32_t> counts(n, 0);
-  std::vector<uint8_t> residual_nulls(n, 0);
-  std::vector<int32_t> pi;
-  std::vector<uint32_t> bi;
+  st.counts.assign(n, 0);
+  if (config_.type == JoinType::kMark && config_.mark_null_aware && config_.residual) {
+    st.residual_nulls.assign(n, 0);
+  } else {
+    st.residual_nulls.clear();
+  }
+  st.pi.clear();
+  st.bi.clear();
   const int64_t flush_at = std::max<int64_t>(ctx.query->batch_size, 1024);
   st.probe_keys.length = 0;
   if (config_.probe_keys.size() > 0) {
     ARROW_ASSIGN_OR_RAISE(Chunk keys, st.key_state.EvaluateAll(input, ctx.arrow_ctx));
-    const auto& cols = keys.columns;
-    ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, integer_keys_, &st.probe_keys));
+    ARROW_RETURN_NOT_OK(EncodeJoinKeys(keys.columns, key_layout_, &st.probe_keys));
     if (st.probe_keys.any_null) g.probe_has_null.store(true, std::memory_order_relaxed);
     if (g.build.length > 0) {
       const JoinHashTable& table = *g.table;
       const JoinKeys& pk = st.probe_keys;
-      for (int64_t b0 = 0; b0 < n; b0 += 1024) {
-        table.ProbeRange(pk, b0, std::min(n, b0 + 1024), [&](int64_t i, int64_t r) {
-          pi.push_back(static_cast<int32_t>(i));
-          bi.push_back(static_cast<uint32_t>(r));
-        });
-        if (static_cast<int64_t>(pi.size()) >= flush_at) {
-          ARROW_RETURN_NOT_OK(
-              ProcessPairs(ctx, st, input, &pi, &bi, &counts, &residual_nulls, emit));
+      if (ExistenceOnly()) {
+        uint32_t* counts = st.counts.data();
+        table.ProbeRange<true>(pk, 0, n, [counts](int64_t i, int64_t) { counts[i] = 1; });
+      } else {
+        auto& pi = st.pi;
+        auto& bi = st.bi;
+        for (int64_t b0 = 0; b0 < n; b0 += 1024) {
+          table.ProbeRange<false>(pk, b0, std::min(n, b0 + 1024), [&](int64_t i, int64_t r) {
+            pi.push_back(static_cast<int32_t>(i));
+            bi.push_back(static_cast<uint32_t>(r));
+          });
+          if (static_cast<int64_t>(pi.size()) >= flush_at) {
+            ARROW_RETURN_NOT_OK(ProcessPairs(ctx, st, input, emit));
+          }
         }
       }
     }
@@ -402,18 +525,17 @@ Status HashJoinOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* sta
     const int64_t m = g.build.length;
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t r = 0; r < m; ++r) {
-        pi.push_back(static_cast<int32_t>(i));
-        bi.push_back(static_cast<uint32_t>(r));
-        if (static_cast<int64_t>(pi.size()) >= flush_at) {
+        st.pi.push_back(static_cast<int32_t>(i));
+        st.bi.push_back(static_cast<uint32_t>(r));
+        if (static_cast<int64_t>(st.pi.size()) >= flush_at) {
           ARROW_RETURN_NOT_OK(ctx.query->CheckCancelled());
-          ARROW_RETURN_NOT_OK(
-              ProcessPairs(ctx, st, input, &pi, &bi, &counts, &residual_nulls, emit));
+          ARROW_RETURN_NOT_OK(ProcessPairs(ctx, st, input, emit));
         }
       }
     }
   }
-  ARROW_RETURN_NOT_OK(ProcessPairs(ctx, st, input, &pi, &bi, &counts, &residual_nulls, emit));
-  return FinishProbeChunk(ctx, st, input, counts, residual_nulls, emit);
+  ARROW_RETURN_NOT_OK(ProcessPairs(ctx, st, input, emit));
+  return FinishProbeChunk(ctx, st, input, emit);
 }
 
 // ---------------------------------------------------------------------------
@@ -448,7 +570,12 @@ Result<bool> HashJoinOp::GetData(ThreadContext& ctx, GlobalSourceState& global, 
       if (mark || (m > 0) == want_matched) rows.push_back(static_cast<int32_t>(r));
     }
     if (rows.empty()) continue;
-    ARROW_ASSIGN_OR_RAISE(Chunk b, TakeChunk(g->build, *IndexArray(rows)));
+    Chunk b;
+    if (static_cast<int64_t>(rows.size()) == g->build.length) {
+      b = g->build;
+    } else {
+      ARROW_ASSIGN_OR_RAISE(b, TakeChunk(g->build, *IndexArray(rows)));
+    }
     b.length = static_cast<int64_t>(rows.size());
     Chunk result;
     result.length = b.length;
@@ -464,7 +591,7 @@ Result<bool> HashJoinOp::GetData(ThreadContext& ctx, GlobalSourceState& global, 
         bool probe_nonempty = g->probe_nonempty.load();
         bool probe_null = g->probe_has_null.load();
         for (int32_t r : rows) {
-          bool key_null = !g->table ? false : g->table->keys().has_null[r] != 0;
+          bool key_null = g->table != nullptr && g->table->IsNullKey(r);
           if (g->matched[r].load(std::memory_order_relaxed) > 0) {
             mb.UnsafeAppend(true);
           } else if (config_.mark_null_aware && probe_nonempty && (key_null || probe_null)) {
@@ -481,13 +608,16 @@ Result<bool> HashJoinOp::GetData(ThreadContext& ctx, GlobalSourceState& global, 
       }
       default:
         if (config_.build_right) {
-          ARROW_RETURN_NOT_OK(AppendNulls(config_.left_types, b.length, &result.columns));
+          ARROW_RETURN_NOT_OK(AppendNullColumns(config_.left_types, config_.left_keep, b.length,
+                                                &result.columns));
           result.columns.insert(result.columns.end(), b.columns.begin(), b.columns.end());
         } else {
           result.columns = b.columns;
-          ARROW_RETURN_NOT_OK(AppendNulls(config_.right_types, b.length, &result.columns));
+          ARROW_RETURN_NOT_OK(AppendNullColumns(config_.right_types, config_.right_keep,
+                                                b.length, &result.columns));
         }
     }
+    MaskColumns(&result, out_keep_);
     *out = std::move(result);
     return true;
   }

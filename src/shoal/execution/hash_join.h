@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "shoal/execution/expression_evaluator.h"
+#include "shoal/execution/join_hash_table.h"
 #include "shoal/execution/physical_operator.h"
 #include "shoal/planner/logical_plan.h"
 
@@ -29,6 +30,12 @@ class HashJoinOp : public PhysicalOperator {
     ExprList build_keys;  ///< over the build child's columns (same types)
     std::shared_ptr<const ExprEvaluator> residual;
     std::string details;
+    /// Output columns of each side that the operators above read (empty: all).
+    /// Columns nobody reads are neither stored on the build side nor gathered
+    /// for output; they are passed on as placeholder arrays of the null type.
+    std::vector<bool> left_keep, right_keep;
+    /// Columns of each side that `residual` reads (empty: none).
+    std::vector<bool> left_residual, right_residual;
   };
 
   HashJoinOp(TypeVector output_types, Config config);
@@ -70,19 +77,28 @@ class HashJoinOp : public PhysicalOperator {
   bool ProbeOuter() const;
   /// True when build rows need match flags.
   bool TracksBuildMatches() const;
+  /// True when a probe row only needs to know whether it has a match.
+  bool ExistenceOnly() const;
   Status ProcessPairs(ThreadContext& ctx, ProbeState& st, const Chunk& probe,
-                      std::vector<int32_t>* pi, std::vector<uint32_t>* bi,
-                      std::vector<uint32_t>* probe_counts, std::vector<uint8_t>* probe_nulls,
                       const Emit& emit) const;
   Status FinishProbeChunk(ThreadContext& ctx, ProbeState& st, const Chunk& probe,
-                          const std::vector<uint32_t>& counts,
-                          const std::vector<uint8_t>& residual_nulls, const Emit& emit) const;
+                          const Emit& emit) const;
   Result<Chunk> MakePairs(const Chunk& probe, const Chunk& build,
                           const std::vector<int32_t>& pi, const std::vector<uint32_t>& bi,
                           ThreadContext& ctx) const;
+  /// Replace the output columns nobody reads with placeholders and emit.
+  Status EmitMasked(Chunk&& out, const Emit& emit) const;
+  /// Append null columns of `types` (placeholders where `keep` is false).
+  Status AppendNullColumns(const TypeVector& types, const std::vector<bool>& keep, int64_t n,
+                           std::vector<std::shared_ptr<arrow::Array>>* out) const;
 
   Config config_;
-  bool integer_keys_ = false;
+  KeyLayout key_layout_;
+  const TypeVector* build_types_ = nullptr;
+  const TypeVector* probe_types_ = nullptr;
+  std::vector<bool> build_store_;  ///< build columns kept by the sink
+  std::vector<bool> probe_pair_;   ///< probe columns gathered into pairs
+  std::vector<bool> out_keep_;     ///< output columns passed on (others placeholders)
 };
 
 }  // namespace shoal::exec

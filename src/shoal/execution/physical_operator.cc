@@ -12,6 +12,14 @@ void QueryContext::set_sink_state(const PhysicalOperator* op,
   sink_states_[op] = std::move(state);
 }
 
+void QueryContext::release_sink_state(const PhysicalOperator* op) { sink_states_.erase(op); }
+
+std::vector<const PhysicalOperator*> QueryContext::sink_state_owners() const {
+  std::vector<const PhysicalOperator*> out;
+  for (const auto& [op, state] : sink_states_) out.push_back(op);
+  return out;
+}
+
 namespace {
 Status NotRole(const PhysicalOperator& op, const char* role) {
   return Status::Invalid("internal error: operator ", op.name(), " has no ", role, " role");

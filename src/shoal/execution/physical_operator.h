@@ -100,6 +100,11 @@ class QueryContext {
   GlobalSinkState* sink_state(const PhysicalOperator* op) const;
   /// Register the global sink state of `op` (driving thread only).
   void set_sink_state(const PhysicalOperator* op, std::unique_ptr<GlobalSinkState> state);
+  /// Destroy the global sink state of `op` once no pipeline will use it again
+  /// (driving thread only, between pipelines).
+  void release_sink_state(const PhysicalOperator* op);
+  /// Operators with a registered sink state.
+  std::vector<const PhysicalOperator*> sink_state_owners() const;
 
   /// Working tables of recursive CTEs by cte index (set between iterations by the
   /// driving thread, read by CteScan sources).
@@ -259,20 +264,33 @@ class CounterSourceState : public GlobalSourceState {
 /// chunk at a time; chunk i gets order i.
 class ChunkListSource : public GlobalSourceState {
  public:
+  /// Hand out copies of `chunks` (which stay intact, e.g. for re-runs).
   explicit ChunkListSource(std::shared_ptr<const std::vector<Chunk>> chunks)
       : chunks_(std::move(chunks)), counter_(static_cast<int64_t>(chunks_->size())) {}
+  /// Hand out `chunks` by moving them out, so that each chunk's memory goes
+  /// with the last reader (for breaker results read exactly once).
+  static std::unique_ptr<ChunkListSource> Consuming(std::shared_ptr<std::vector<Chunk>> chunks) {
+    auto s = std::make_unique<ChunkListSource>(chunks);
+    s->owned_ = std::move(chunks);
+    return s;
+  }
   /// Claim the next chunk into `out`; return false when none is left.
   bool Next(const ThreadContext& ctx, Chunk* out) {
     if (ctx.ShouldStopClaiming()) return false;
     int64_t i = counter_.Next();
     if (i < 0) return false;
-    *out = (*chunks_)[i];
+    if (owned_ != nullptr) {
+      *out = std::move((*owned_)[i]);  // each index is claimed by one worker
+    } else {
+      *out = (*chunks_)[i];
+    }
     out->order = static_cast<uint64_t>(i);
     return true;
   }
 
  private:
   std::shared_ptr<const std::vector<Chunk>> chunks_;
+  std::shared_ptr<std::vector<Chunk>> owned_;
   CounterSourceState counter_;
 };
 

@@ -1,6 +1,7 @@
 #include "shoal/execution/physical_planner.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <arrow/array/builder_base.h>
 #include <arrow/array/util.h>
@@ -99,6 +100,46 @@ bool HasColumns(const ExprPtr& e) {
   return !ids.empty();
 }
 
+// Column usage: the planner passes down, for every operator, the set of its
+// output column ids that some operator above reads (nullptr: all of them).
+// Pass-through operators (Filter, Sort, joins) replace the columns nobody reads
+// with placeholders, so that they are neither copied nor buffered.
+using IdSet = std::unordered_set<plan::ColumnId>;
+
+/// Return the ids of `op`'s input columns read by the operators above it (`required`,
+/// nullptr for all of `op`'s output) or by `exprs`.
+IdSet ChildNeeds(const IdSet* required, const LogicalOp& op, const std::vector<ExprPtr>& exprs) {
+  IdSet s;
+  if (required == nullptr) {
+    for (const auto& c : op.output) s.insert(c.id);
+  } else {
+    s = *required;
+  }
+  std::vector<plan::ColumnId> ids;
+  for (const auto& e : exprs) plan::CollectColumnIds(e, &ids);
+  s.insert(ids.begin(), ids.end());
+  return s;
+}
+
+/// Return keep[i] = output column i of `cols` is in `required` (all when null).
+std::vector<bool> KeepMask(const IdSet* required, const std::vector<plan::OutputColumn>& cols) {
+  std::vector<bool> keep(cols.size(), true);
+  if (required == nullptr) return keep;
+  for (size_t i = 0; i < cols.size(); ++i) keep[i] = required->count(cols[i].id) > 0;
+  return keep;
+}
+
+/// Return used[i] = column i of `cols` is referenced by `exprs`.
+std::vector<bool> UsedBy(const std::vector<ExprPtr>& exprs,
+                         const std::vector<plan::OutputColumn>& cols) {
+  std::vector<plan::ColumnId> ids;
+  for (const auto& e : exprs) plan::CollectColumnIds(e, &ids);
+  IdSet set(ids.begin(), ids.end());
+  std::vector<bool> used(cols.size(), false);
+  for (size_t i = 0; i < cols.size(); ++i) used[i] = set.count(cols[i].id) > 0;
+  return used;
+}
+
 std::string JoinTexts(const std::vector<ExprPtr>& es, const char* sep) {
   std::string s;
   for (size_t i = 0; i < es.size(); ++i) s += (i ? sep : "") + es[i]->ToString();
@@ -109,29 +150,30 @@ class Planner {
  public:
   explicit Planner(arrow::compute::FunctionRegistry* registry) : registry_(registry) {}
 
-  Result<PhysicalOperatorPtr> Plan(const LogicalOpPtr& op) {
+  /// Plan `op`; `required` lists the output ids the operators above read (null: all).
+  Result<PhysicalOperatorPtr> Plan(const LogicalOpPtr& op, const IdSet* required = nullptr) {
     if (op == nullptr) return Status::Invalid("internal error: null logical operator");
     switch (op->kind) {
       case LogicalOpKind::kGet:
         return PlanGet(op->As<plan::LogicalGet>());
       case LogicalOpKind::kFilter:
-        return PlanFilter(op->As<plan::LogicalFilter>());
+        return PlanFilter(op->As<plan::LogicalFilter>(), required);
       case LogicalOpKind::kProjection:
         return PlanProjection(op->As<plan::LogicalProjection>());
       case LogicalOpKind::kAggregate:
         return PlanAggregate(op->As<plan::LogicalAggregate>());
       case LogicalOpKind::kJoin:
-        return PlanJoin(op->As<plan::LogicalJoin>());
+        return PlanJoin(op->As<plan::LogicalJoin>(), required);
       case LogicalOpKind::kSort: {
         const auto& s = op->As<plan::LogicalSort>();
-        return PlanSort(s, s.keys, std::nullopt, 0);
+        return PlanSort(s, s.keys, std::nullopt, 0, required);
       }
       case LogicalOpKind::kTopN: {
         const auto& t = op->As<plan::LogicalTopN>();
-        return PlanSort(t, t.keys, t.limit, t.offset);
+        return PlanSort(t, t.keys, t.limit, t.offset, required);
       }
       case LogicalOpKind::kLimit:
-        return PlanLimit(op->As<plan::LogicalLimit>());
+        return PlanLimit(op->As<plan::LogicalLimit>(), required);
       case LogicalOpKind::kSetOperation:
         return PlanSetOperation(op->As<plan::LogicalSetOperation>());
       case LogicalOpKind::kValues:
@@ -151,12 +193,13 @@ class Planner {
   }
 
  private:
-  Result<PhysicalOperatorPtr> Child(const LogicalOp& op, size_t i) {
+  Result<PhysicalOperatorPtr> Child(const LogicalOp& op, size_t i,
+                                    const IdSet* required = nullptr) {
     if (op.children.size() <= i) {
       return Status::Invalid("internal error: ", plan::LogicalOpKindName(op.kind),
                              " is missing input ", i);
     }
-    return Plan(op.children[i]);
+    return Plan(op.children[i], required);
   }
 
   Result<PhysicalOperatorPtr> PlanGet(const plan::LogicalGet& get) {
@@ -188,8 +231,9 @@ class Planner {
                                          TypesOf(get.output), JoinTexts(used, " AND "));
   }
 
-  Result<PhysicalOperatorPtr> PlanFilter(const plan::LogicalFilter& f) {
-    ARROW_ASSIGN_OR_RAISE(auto child, Child(f, 0));
+  Result<PhysicalOperatorPtr> PlanFilter(const plan::LogicalFilter& f, const IdSet* required) {
+    IdSet needs = ChildNeeds(required, f, f.conditions);
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(f, 0, &needs));
     std::vector<ExprPtr> terms;
     for (const auto& c : f.conditions) plan::SplitConjunction(c, &terms);
     if (terms.empty()) return child;
@@ -197,15 +241,34 @@ class Planner {
     std::stable_sort(terms.begin(), terms.end(), [](const ExprPtr& a, const ExprPtr& b) {
       return EvaluationCost(a) < EvaluationCost(b);
     });
-    ARROW_ASSIGN_OR_RAISE(auto list,
-                          ExprList::Make(terms, MakeLayout(f.children[0]->output), registry_));
-    auto op = std::make_shared<FilterOp>(TypesOf(f.output), std::move(list));
+    const auto& in = f.children[0]->output;
+    ARROW_ASSIGN_OR_RAISE(auto list, ExprList::Make(terms, MakeLayout(in), registry_));
+    // Columns still read after condition i: the output's and later conditions'.
+    std::vector<std::vector<bool>> needed_after(terms.size());
+    std::vector<bool> keep = KeepMask(required, f.output);
+    for (size_t i = terms.size(); i-- > 0;) {
+      needed_after[i] = keep;
+      if (i + 1 < terms.size()) {
+        auto later = UsedBy({terms[i + 1]}, in);
+        for (size_t c = 0; c < later.size() && c < keep.size(); ++c) {
+          needed_after[i][c] = needed_after[i + 1][c] || later[c];
+        }
+      }
+    }
+    auto op = std::make_shared<FilterOp>(TypesOf(f.output), std::move(list),
+                                         std::move(needed_after));
     op->children.push_back(child);
     return op;
   }
 
   Result<PhysicalOperatorPtr> PlanProjection(const plan::LogicalProjection& p) {
-    ARROW_ASSIGN_OR_RAISE(auto child, Child(p, 0));
+    IdSet needs;
+    {
+      std::vector<plan::ColumnId> ids;
+      for (const auto& e : p.exprs) plan::CollectColumnIds(e, &ids);
+      needs.insert(ids.begin(), ids.end());
+    }
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(p, 0, &needs));
     std::vector<ExprPtr> exprs;
     for (size_t i = 0; i < p.exprs.size(); ++i) {
       exprs.push_back(i < p.output.size() ? MaybeCast(p.exprs[i], p.output[i].type)
@@ -219,7 +282,13 @@ class Planner {
   }
 
   Result<PhysicalOperatorPtr> PlanAggregate(const plan::LogicalAggregate& agg) {
-    ARROW_ASSIGN_OR_RAISE(auto child, Child(agg, 0));
+    IdSet needs;
+    {
+      std::vector<plan::ColumnId> ids;
+      for (const auto& e : agg.Expressions()) plan::CollectColumnIds(e, &ids);
+      needs.insert(ids.begin(), ids.end());
+    }
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(agg, 0, &needs));
     std::vector<ExprPtr> inputs = agg.groups;
     std::vector<AggregateSpec> specs;
     const auto& catalog = FunctionCatalog::Get();
@@ -281,9 +350,10 @@ class Planner {
     return op;
   }
 
-  Result<PhysicalOperatorPtr> PlanJoin(const plan::LogicalJoin& join) {
-    ARROW_ASSIGN_OR_RAISE(auto left, Child(join, 0));
-    ARROW_ASSIGN_OR_RAISE(auto right, Child(join, 1));
+  Result<PhysicalOperatorPtr> PlanJoin(const plan::LogicalJoin& join, const IdSet* required) {
+    IdSet needs = ChildNeeds(required, join, join.conditions);
+    ARROW_ASSIGN_OR_RAISE(auto left, Child(join, 0, &needs));
+    ARROW_ASSIGN_OR_RAISE(auto right, Child(join, 1, &needs));
     const auto& lop = *join.children[0];
     const auto& rop = *join.children[1];
     auto left_ids = lop.OutputIds();
@@ -342,7 +412,11 @@ class Planner {
       ARROW_ASSIGN_OR_RAISE(cfg.residual,
                             ExprEvaluator::Make(plan::MakeConjunction(residual),
                                                 MakeLayout(lop.output, rop.output), registry_));
+      cfg.left_residual = UsedBy(residual, lop.output);
+      cfg.right_residual = UsedBy(residual, rop.output);
     }
+    cfg.left_keep = KeepMask(required, lop.output);
+    cfg.right_keep = KeepMask(required, rop.output);
     std::string d = plan::JoinTypeName(join.join_type);
     if (!lkeys.empty()) {
       d += " keys=[";
@@ -360,8 +434,10 @@ class Planner {
   }
 
   Result<PhysicalOperatorPtr> PlanSort(const LogicalOp& op, const std::vector<plan::SortKey>& keys,
-                                       std::optional<int64_t> limit, int64_t offset) {
-    ARROW_ASSIGN_OR_RAISE(auto child, Child(op, 0));
+                                       std::optional<int64_t> limit, int64_t offset,
+                                       const IdSet* required) {
+    IdSet needs = ChildNeeds(required, op, op.Expressions());
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(op, 0, &needs));
     std::vector<ExprPtr> exprs;
     std::vector<SortSpec> specs;
     std::string d;
@@ -375,13 +451,14 @@ class Planner {
     ARROW_ASSIGN_OR_RAISE(auto list,
                           ExprList::Make(exprs, MakeLayout(op.children[0]->output), registry_));
     auto sort = std::make_shared<SortOp>(TypesOf(op.output), std::move(list), std::move(specs),
-                                         limit, offset, d);
+                                         limit, offset, d, KeepMask(required, op.output));
     sort->children.push_back(child);
     return sort;
   }
 
-  Result<PhysicalOperatorPtr> PlanLimit(const plan::LogicalLimit& l) {
-    ARROW_ASSIGN_OR_RAISE(auto child, Child(l, 0));
+  Result<PhysicalOperatorPtr> PlanLimit(const plan::LogicalLimit& l, const IdSet* required) {
+    IdSet needs = ChildNeeds(required, l, {});
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(l, 0, &needs));
     if (l.limit && *l.limit < 0) return Status::Invalid("LIMIT must not be negative");
     if (l.offset < 0) return Status::Invalid("OFFSET must not be negative");
     auto op = std::make_shared<LimitOp>(TypesOf(l.output), l.limit, l.offset);

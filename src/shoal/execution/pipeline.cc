@@ -269,6 +269,16 @@ Status RunPipelines(const std::vector<Pipeline>& pipelines, QueryContext& query)
       ScopedTimer t(&sink->metrics().time_ns);
       ARROW_RETURN_NOT_OK(sink->Finalize(query, *query.sink_state(sink)));
     }
+    // Free the states no remaining pipeline reads (build sides, buffered results).
+    for (const PhysicalOperator* op : query.sink_state_owners()) {
+      bool used = false;
+      for (size_t i = 0; i < pipelines.size() && !used; ++i) {
+        if (done[i]) continue;
+        const auto& p = pipelines[i];
+        used = p.sink == op || p.source == op || Contains(p.operators, op);
+      }
+      if (!used) query.release_sink_state(op);
+    }
   }
   return Status::OK();
 }

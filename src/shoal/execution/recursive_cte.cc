@@ -137,7 +137,7 @@ Status RecursiveCteOp::Finalize(QueryContext& query, GlobalSinkState& global) co
 Result<std::unique_ptr<GlobalSourceState>> RecursiveCteOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<CteGlobal*>(query.sink_state(this));
-  return std::make_unique<ChunkListSource>(g->result);
+  return ChunkListSource::Consuming(g->result);
 }
 
 Result<bool> RecursiveCteOp::GetData(ThreadContext& ctx, GlobalSourceState& global,

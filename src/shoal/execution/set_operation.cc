@@ -149,7 +149,7 @@ Status SetOperationOp::Finalize(QueryContext& query, GlobalSinkState& global) co
 Result<std::unique_ptr<GlobalSourceState>> SetOperationOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<SetGlobal*>(query.sink_state(this));
-  return std::make_unique<ChunkListSource>(g->result);
+  return ChunkListSource::Consuming(g->result);
 }
 
 Result<bool> SetOperationOp::GetData(ThreadContext& ctx, GlobalSourceState& global,

@@ -58,6 +58,7 @@ Status SortOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&,
   auto& local = static_cast<SortLocal&>(local_state);
   Chunk c = std::move(input);
   ARROW_ASSIGN_OR_RAISE(Chunk extra, local.key_state.EvaluateAll(c, ctx.arrow_ctx));
+  MaskColumns(&c, keep_);
   for (auto& col : extra.columns) c.columns.push_back(std::move(col));
   local.rows += c.length;
   local.chunks.push_back(std::move(c));
@@ -165,7 +166,7 @@ Status SortOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
 Result<std::unique_ptr<GlobalSourceState>> SortOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<SortGlobal*>(query.sink_state(this));
-  return std::make_unique<ChunkListSource>(g->result);
+  return ChunkListSource::Consuming(g->result);
 }
 
 Result<bool> SortOp::GetData(ThreadContext& ctx, GlobalSourceState& global, LocalSourceState&,

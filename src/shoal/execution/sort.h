@@ -15,14 +15,18 @@ namespace shoal::exec {
 /// rows per thread while sinking (top-N) and emits rows [offset, offset+limit).
 class SortOp : public PhysicalOperator {
  public:
+  /// `keep` marks the output columns read above (empty: all); the others are
+  /// not buffered (placeholders are emitted instead).
   SortOp(TypeVector types, ExprList keys, std::vector<SortSpec> specs,
-         std::optional<int64_t> limit, int64_t offset, std::string details)
+         std::optional<int64_t> limit, int64_t offset, std::string details,
+         std::vector<bool> keep = {})
       : PhysicalOperator(limit ? "TopN" : "Sort", std::move(types)),
         keys_(std::move(keys)),
         specs_(std::move(specs)),
         limit_(limit),
         offset_(offset),
-        details_(std::move(details)) {}
+        details_(std::move(details)),
+        keep_(std::move(keep)) {}
 
   Kind kind() const override { return Kind::kBreaker; }
   bool ordered_source() const override { return true; }
@@ -52,6 +56,7 @@ class SortOp : public PhysicalOperator {
   std::optional<int64_t> limit_;
   int64_t offset_;
   std::string details_;
+  std::vector<bool> keep_;
 };
 
 }  // namespace shoal::exec

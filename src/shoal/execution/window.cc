@@ -210,7 +210,7 @@ Status WindowOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
 Result<std::unique_ptr<GlobalSourceState>> WindowOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<WindowGlobal*>(query.sink_state(this));
-  return std::make_unique<ChunkListSource>(g->result);
+  return ChunkListSource::Consuming(g->result);
 }
 
 Result<bool> WindowOp::GetData(ThreadContext& ctx, GlobalSourceState& global, LocalSourceState&,

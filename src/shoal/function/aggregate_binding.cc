@@ -15,6 +15,7 @@
 
 #include "shoal/common/strings.h"
 #include "shoal/function/binder_internal.h"
+#include "shoal/function/decimal_util.h"
 #include "shoal/function/function_catalog.h"
 
 namespace shoal {
@@ -143,6 +144,8 @@ Result<BoundAggregate> FunctionCatalog::BindAggregate(const std::string& raw_nam
       int scale = checked_cast<const arrow::DecimalType&>(*t).scale();
       agg.arg_types[0] = t = arrow::decimal128(checked_cast<const arrow::DecimalType&>(*t).precision(), scale);
       agg.return_type = arrow::decimal128(38, scale);
+      // Shoal's __int128 kernel (aggregate_kernels.cc); same type and values.
+      agg.hash_function = "shoal_hash_sum_decimal";
     }
     return agg;
   }
@@ -159,13 +162,17 @@ Result<BoundAggregate> FunctionCatalog::BindAggregate(const std::string& raw_nam
     if (!IsNumericType(*t)) return WrongArgs(name, args, "avg(NUMERIC)");
     agg.hash_function = "hash_mean";
     agg.options = SkipNulls();
-    if (IsDecimalType(*t)) {
-      // hash_mean keeps the input's decimal type: widen the scale by 4 first
-      // (DataFusion / DuckDB style), keeping the integer digits.
+    if (t->id() == arrow::Type::DECIMAL128) {
+      // Shoal's kernel (aggregate_kernels.cc): sums the input exactly and
+      // divides at the end, with 4 more digits of scale (DataFusion / DuckDB
+      // style, keeping the integer digits).
       const auto& d = checked_cast<const arrow::DecimalType&>(*t);
-      int int_digits = d.precision() - d.scale();
-      int scale = std::min(d.scale() + 4, 38 - int_digits);
-      agg.arg_types[0] = arrow::decimal128(38, scale);
+      agg.hash_function = "shoal_hash_avg_decimal";
+      agg.return_type = arrow::decimal128(38, DecimalAvgScale(d.precision(), d.scale()));
+    } else if (IsDecimalType(*t)) {
+      // hash_mean keeps the input's decimal type: widen the scale first.
+      const auto& d = checked_cast<const arrow::DecimalType&>(*t);
+      agg.arg_types[0] = arrow::decimal128(38, DecimalAvgScale(d.precision(), d.scale()));
       agg.return_type = agg.arg_types[0];
     } else {
       agg.return_type = arrow::float64();

@@ -23,6 +23,17 @@ bool IsTimestamp(const arrow::DataType& t) { return t.id() == Type::TIMESTAMP; }
 bool IsInterval(const arrow::DataType& t) { return t.id() == Type::INTERVAL_MONTH_DAY_NANO; }
 bool IsNull(const arrow::DataType& t) { return t.id() == Type::NA; }
 
+/// True for a constant interval without a time part (months and days only, or
+/// NULL): DATE +/- such an interval is a DATE (like DataFusion; PostgreSQL and
+/// DuckDB return a TIMESTAMP). Intervals with a time part, or interval columns
+/// (the type must be known when binding), give a TIMESTAMP.
+bool IsDayInterval(const ScalarArg& arg) {
+  if (!IsConst(arg) || arg.literal->type->id() != Type::INTERVAL_MONTH_DAY_NANO) return false;
+  if (!arg.literal->is_valid) return true;
+  return checked_cast<const arrow::MonthDayNanoIntervalScalar&>(*arg.literal).value.nanoseconds ==
+         0;
+}
+
 const char* ArrowArithName(const std::string& op) {
   if (op == "+") return "add_checked";
   if (op == "-") return "subtract_checked";
@@ -34,6 +45,15 @@ const char* ArrowArithName(const std::string& op) {
 Result<BoundScalarFunction> BindDecimalArith(const std::string& op, TypePtr a, TypePtr b) {
   if (IsIntegerType(*a)) a = IntegerAsDecimal(*a);
   if (IsIntegerType(*b)) b = IntegerAsDecimal(*b);
+  if ((op == "+" || op == "-" || op == "*") && a->id() == Type::DECIMAL128 &&
+      b->id() == Type::DECIMAL128) {
+    // Shoal's __int128 kernels (decimal_kernels.cc): the same result types as
+    // Arrow's exact rules below 38 digits, several times faster.
+    const char* fn = op == "+"   ? "shoal_decimal_add"
+                     : op == "-" ? "shoal_decimal_subtract"
+                                 : "shoal_decimal_multiply";
+    return BindArrowAll(fn, {a, b});
+  }
   auto arrow_bound = BindArrowAll(ArrowArithName(op), {a, b});
   if (op == "%") return arrow_bound;
   if (arrow_bound.ok() && IsDecimalType(*arrow_bound->return_type) &&
@@ -75,6 +95,12 @@ Result<BoundScalarFunction> BindArith(const ScalarDef& def, const std::string& n
     if (IsIntegerType(*a) && IsDate(*b)) {
       return BindArrow("shoal_date_add_days", {1, 0}, {arrow::date32(), arrow::int64()});
     }
+    if (IsDate(*a) && IsInterval(*b) && IsDayInterval(args[1])) {
+      return BindArrowAll("shoal_date_add_interval", {arrow::date32(), b});
+    }
+    if (IsInterval(*a) && IsDate(*b) && IsDayInterval(args[0])) {
+      return BindArrow("shoal_date_add_interval", {1, 0}, {arrow::date32(), a});
+    }
     if ((IsDate(*a) || IsTimestamp(*a) || IsInterval(*a)) && IsInterval(*b)) {
       return BindArrowAll("shoal_add_interval", {IsDate(*a) ? arrow::date32() : a, b});
     }
@@ -92,6 +118,9 @@ Result<BoundScalarFunction> BindArith(const ScalarDef& def, const std::string& n
     }
     if (IsDate(*a) && IsDate(*b)) {
       return BindArrowAll("shoal_date_diff_days", {arrow::date32(), arrow::date32()});
+    }
+    if (IsDate(*a) && IsInterval(*b) && IsDayInterval(args[1])) {
+      return BindArrowAll("shoal_date_subtract_interval", {arrow::date32(), b});
     }
     if ((IsDate(*a) || IsTimestamp(*a) || IsInterval(*a)) && IsInterval(*b)) {
       return BindArrowAll("shoal_subtract_interval", {IsDate(*a) ? arrow::date32() : a, b});

@@ -67,4 +67,24 @@ Result<int64_t> AddIntervalToTimestamp(int64_t value, int64_t ups,
   return out;
 }
 
+Result<int32_t> AddIntervalToDate(int32_t days,
+                                  arrow::MonthDayNanoIntervalType::MonthDayNanos iv) {
+  int64_t day = days;
+  if (iv.months != 0) {
+    int64_t y;
+    unsigned m, d;
+    CivilFromDays(day, &y, &m, &d);
+    int64_t total = y * 12 + (m - 1) + iv.months;
+    int64_t ny = FloorDiv(total, 12);
+    unsigned nm = static_cast<unsigned>(total - ny * 12 + 1);
+    unsigned nd = std::min(d, DaysInMonth(ny, nm));
+    day = DaysFromCivil(ny, nm, nd);
+  }
+  day += iv.days;
+  if (day < INT32_MIN || day > INT32_MAX) {
+    return Status::Invalid("date out of range after adding an interval");
+  }
+  return static_cast<int32_t>(day);
+}
+
 }  // namespace shoal::function_internal

@@ -30,4 +30,11 @@ inline int64_t FloorDiv(int64_t a, int64_t b) {
 Result<int64_t> AddIntervalToTimestamp(int64_t value, int64_t units_per_second,
                                        arrow::MonthDayNanoIntervalType::MonthDayNanos iv);
 
+/// Add a month/day interval to a date (days since 1970-01-01): months first (the
+/// day clamped to the end of the month), then days. The interval's nanoseconds
+/// must be 0 (callers check: a time part makes the result a timestamp). Errors
+/// when the result leaves the DATE range.
+Result<int32_t> AddIntervalToDate(int32_t days,
+                                  arrow::MonthDayNanoIntervalType::MonthDayNanos iv);
+
 }  // namespace shoal::function_internal

@@ -2,6 +2,7 @@
 // kernels (used when Arrow's exact result precision would exceed 38).
 #pragma once
 
+#include <algorithm>
 #include <memory>
 
 #include <arrow/type_fwd.h>
@@ -24,6 +25,10 @@ void ExactDecimalResult(DecimalOp op, int p1, int s1, int p2, int s2, int* p, in
 /// below min(scale, 6) (Spark's rule, also used by DataFusion).
 Result<std::shared_ptr<arrow::DataType>> DecimalResultType(DecimalOp op, int p1, int s1, int p2,
                                                            int s2);
+
+/// The scale of avg(DECIMAL(p, s)) (result DECIMAL(38, scale)): s + 4 digits,
+/// fewer when the integer digits need the room (DataFusion / DuckDB style).
+inline int DecimalAvgScale(int p, int s) { return std::min(s + 4, 38 - (p - s)); }
 
 /// Compute `a op b` (scales sa, sb) into DECIMAL(rp, rs), rounding half away
 /// from zero; an error when the result does not fit or on division by zero.

@@ -209,6 +209,9 @@ const FunctionCatalog& FunctionCatalog::Get() {
     Status st = init_status;
     if (st.ok()) st = RegisterConstant(impl.registry.get());
     if (st.ok()) st = RegisterOperatorKernels(impl.registry.get());
+    if (st.ok()) st = RegisterDecimalKernels(impl.registry.get());
+    if (st.ok()) st = RegisterAggregateKernels(impl.registry.get());
+    if (st.ok()) st = RegisterStringMatchKernels(impl.registry.get());
     if (st.ok()) st = RegisterConditionalKernels(impl.registry.get());
     if (st.ok()) st = RegisterStringKernels(impl.registry.get());
     if (st.ok()) st = RegisterMathKernels(impl.registry.get());

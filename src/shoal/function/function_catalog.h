@@ -2,7 +2,12 @@
 //
 // Scalar functions run as arrow::compute functions. The catalog owns a
 // FunctionRegistry whose parent is Arrow's default registry, with Shoal's own
-// kernels added (string, date and math functions Arrow lacks). Binding a call
+// kernels added (string, date and math functions Arrow lacks, faster DECIMAL
+// arithmetic and sum/avg). It also shadows two Arrow functions with the same
+// names, options and results: "match_like" and "is_in" run faster utf8
+// kernels for case-sensitive patterns without `_` and for small IN lists
+// (string_match_kernels.cc); lookups through Arrow's default registry still
+// find Arrow's. Binding a call
 // picks the function, the argument types it needs (the binder inserts casts) and
 // the options (constant arguments such as LIKE patterns become options).
 #pragma once
@@ -151,6 +156,16 @@ class FunctionCatalog {
   ///   substr(x, a, b). TRIM(BOTH c FROM s) binds as btrim(s, c).
   /// - "now"/"current_timestamp"/"current_date": the value is taken at bind time
   ///   (one value per query) and carried in the options.
+  /// - "+"/"-" with DATE and INTERVAL: DATE +/- a constant interval of months
+  ///   and days only (INTERVAL '3' MONTH, INTERVAL '90' DAY) is a DATE (months
+  ///   first, the day clamped to the end of the month, then days), so
+  ///   `d < DATE '1994-01-01' + INTERVAL '1' YEAR` compares dates. This follows
+  ///   DataFusion; PostgreSQL and DuckDB return a TIMESTAMP. An interval with a
+  ///   time part, or an interval column, gives TIMESTAMP.
+  /// - "+", "-", "*" on DECIMAL128 run Shoal's __int128 kernels with Arrow's exact
+  ///   result types while they fit DECIMAL(38) (then no overflow is possible),
+  ///   capped at DECIMAL(38) with the scale reduced otherwise (overflow errors
+  ///   only there).
   /// - "cast"/"try_cast" are not functions here: use CastValue().
   Result<BoundScalarFunction> BindScalar(const std::string& name,
                                          const std::vector<ScalarArg>& args) const;

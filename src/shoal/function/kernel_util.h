@@ -149,6 +149,9 @@ Status RegisterStringKernels(cp::FunctionRegistry* registry);
 Status RegisterMathKernels(cp::FunctionRegistry* registry);
 Status RegisterDatetimeKernels(cp::FunctionRegistry* registry);
 Status RegisterOperatorKernels(cp::FunctionRegistry* registry);
+Status RegisterDecimalKernels(cp::FunctionRegistry* registry);
+Status RegisterAggregateKernels(cp::FunctionRegistry* registry);
+Status RegisterStringMatchKernels(cp::FunctionRegistry* registry);
 Status RegisterConditionalKernels(cp::FunctionRegistry* registry);
 
 }  // namespace shoal::function_internal

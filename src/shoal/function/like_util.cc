@@ -123,4 +123,24 @@ Result<bool> LikeMatch(std::string_view s, std::string_view pattern, std::string
   return ti == tokens.size();
 }
 
+Result<std::optional<std::vector<std::string>>> SplitLikePattern(std::string_view pattern,
+                                                                 std::string_view escape) {
+  ARROW_RETURN_NOT_OK(CheckEscape(escape));
+  ARROW_ASSIGN_OR_RAISE(auto tokens, Tokenize(pattern, escape));
+  std::vector<std::string> pieces(1);
+  for (const auto& t : tokens) {
+    switch (t.kind) {
+      case Token::kOne:
+        return std::optional<std::vector<std::string>>();
+      case Token::kAny:
+        pieces.emplace_back();
+        break;
+      case Token::kLiteral:
+        pieces.back().append(t.text);
+        break;
+    }
+  }
+  return std::optional<std::vector<std::string>>(std::move(pieces));
+}
+
 }  // namespace shoal::function_internal

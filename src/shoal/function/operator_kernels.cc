@@ -1,74 +1,25 @@
-// Shoal kernels behind SQL operators that Arrow lacks: decimal arithmetic whose
-// exact result type would exceed DECIMAL(38), date +/- days, date/timestamp +/-
-// interval, date - date, LIKE with a column pattern, IS [NOT] DISTINCT FROM,
-// and `||`.
+// Shoal kernels behind SQL operators that Arrow lacks: date +/- days,
+// date/timestamp +/- interval, date - date, LIKE with a column pattern,
+// IS [NOT] DISTINCT FROM, and `||`. Decimal arithmetic is in decimal_kernels.cc.
 #include <algorithm>
 
 #include <arrow/array/builder_binary.h>
-#include <arrow/array/builder_decimal.h>
 #include <arrow/array/builder_primitive.h>
 #include <arrow/array/builder_time.h>
 #include <arrow/compute/api_scalar.h>
 #include <arrow/util/bit_util.h>
 #include <arrow/util/checked_cast.h>
-#include <arrow/util/decimal.h>
 
 #include "shoal/function/datetime_util.h"
-#include "shoal/function/decimal_util.h"
 #include "shoal/function/kernel_util.h"
 #include "shoal/function/like_util.h"
 
 namespace shoal::function_internal {
 
-using arrow::Decimal128;
-using arrow::Decimal256;
 using arrow::internal::checked_cast;
 using MDN = arrow::MonthDayNanoIntervalType::MonthDayNanos;
 
 namespace {
-
-// ---------------------------------------------------------------------------
-// Decimal arithmetic with results capped at DECIMAL(38)
-// ---------------------------------------------------------------------------
-
-template <DecimalOp kOp>
-Status ExecDecimal(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResult* out) {
-  const auto& ta = checked_cast<const arrow::Decimal128Type&>(*batch[0].type());
-  const auto& tb = checked_cast<const arrow::Decimal128Type&>(*batch[1].type());
-  ARROW_ASSIGN_OR_RAISE(auto rt, DecimalResultType(kOp, ta.precision(), ta.scale(),
-                                                    tb.precision(), tb.scale()));
-  const auto& rtype = checked_cast<const arrow::Decimal128Type&>(*rt);
-  NumReader<Decimal128> a(batch[0]), b(batch[1]);
-  arrow::Decimal128Builder builder(rt, ctx->memory_pool());
-  ARROW_RETURN_NOT_OK(builder.Reserve(batch.length));
-  for (int64_t i = 0; i < batch.length; ++i) {
-    if (!a.IsValid(i) || !b.IsValid(i)) {
-      builder.UnsafeAppendNull();
-      continue;
-    }
-    ARROW_ASSIGN_OR_RAISE(auto v, DecimalCompute(kOp, a.Get(i), ta.scale(), b.Get(i),
-                                                 tb.scale(), rtype.precision(), rtype.scale()));
-    builder.UnsafeAppend(v);
-  }
-  return FinishInto(&builder, out);
-}
-
-template <DecimalOp kOp>
-Status AddDecimalFunction(cp::FunctionRegistry* registry, const std::string& name) {
-  auto func = MakeFunction(name, cp::Arity::Binary(),
-                           "Decimal arithmetic with the result capped at DECIMAL(38)");
-  cp::OutputType out([](cp::KernelContext*,
-                        const std::vector<arrow::TypeHolder>& types) -> Result<arrow::TypeHolder> {
-    const auto& a = checked_cast<const arrow::Decimal128Type&>(*types[0].type);
-    const auto& b = checked_cast<const arrow::Decimal128Type&>(*types[1].type);
-    ARROW_ASSIGN_OR_RAISE(auto t, DecimalResultType(kOp, a.precision(), a.scale(),
-                                                     b.precision(), b.scale()));
-    return arrow::TypeHolder(t);
-  });
-  ARROW_RETURN_NOT_OK(AddShoalKernel(func.get(), {arrow::Type::DECIMAL128, arrow::Type::DECIMAL128},
-                                     out, ExecDecimal<kOp>));
-  return registry->AddFunction(func);
-}
 
 // ---------------------------------------------------------------------------
 // Dates and intervals
@@ -110,7 +61,7 @@ MDN Scaled(MDN iv, int sign) {
   return MDN{sign * iv.months, sign * iv.days, sign * iv.nanoseconds};
 }
 
-// date + interval -> timestamp(us)
+// date + interval -> timestamp(us) (an interval column, or one with a time part)
 template <int kSign>
 Status ExecDateInterval(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::ExecResult* out) {
   NumReader<int32_t> d(batch[0]);
@@ -125,6 +76,31 @@ Status ExecDateInterval(cp::KernelContext* ctx, const cp::ExecSpan& batch, cp::E
     ARROW_ASSIGN_OR_RAISE(int64_t v, AddIntervalToTimestamp(int64_t{d.Get(i)} * kMicrosPerDay,
                                                             1000000, Scaled(iv.Get(i), kSign)));
     builder.UnsafeAppend(v);
+  }
+  return FinishInto(&builder, out);
+}
+
+// date + interval without a time part -> date (the binder picks this kernel for a
+// constant interval of months/days only; an interval with nanoseconds is an error).
+template <int kSign>
+Status ExecDateIntervalToDate(cp::KernelContext* ctx, const cp::ExecSpan& batch,
+                              cp::ExecResult* out) {
+  NumReader<int32_t> d(batch[0]);
+  IntervalReader iv(batch[1]);
+  arrow::Date32Builder builder(ctx->memory_pool());
+  ARROW_RETURN_NOT_OK(builder.Reserve(batch.length));
+  for (int64_t i = 0; i < batch.length; ++i) {
+    if (!d.IsValid(i) || !iv.IsValid(i)) {
+      builder.UnsafeAppendNull();
+      continue;
+    }
+    MDN v = iv.Get(i);
+    if (v.nanoseconds != 0) {
+      return Status::Invalid("DATE ", kSign > 0 ? "+" : "-",
+                             " INTERVAL as a DATE needs an interval without a time part");
+    }
+    ARROW_ASSIGN_OR_RAISE(int32_t r, AddIntervalToDate(d.Get(i), Scaled(v, kSign)));
+    builder.UnsafeAppend(r);
   }
   return FinishInto(&builder, out);
 }
@@ -280,11 +256,6 @@ Status AddDistinctFunction(cp::FunctionRegistry* registry, const std::string& na
 }  // namespace
 
 Status RegisterOperatorKernels(cp::FunctionRegistry* registry) {
-  ARROW_RETURN_NOT_OK(AddDecimalFunction<DecimalOp::kAdd>(registry, "shoal_decimal_add"));
-  ARROW_RETURN_NOT_OK(AddDecimalFunction<DecimalOp::kSubtract>(registry, "shoal_decimal_subtract"));
-  ARROW_RETURN_NOT_OK(AddDecimalFunction<DecimalOp::kMultiply>(registry, "shoal_decimal_multiply"));
-  ARROW_RETURN_NOT_OK(AddDecimalFunction<DecimalOp::kDivide>(registry, "shoal_decimal_divide"));
-
   auto add_days = MakeFunction("shoal_date_add_days", cp::Arity::Binary(), "date + days");
   ARROW_RETURN_NOT_OK(AddShoalKernel(add_days.get(), {arrow::date32(), arrow::int64()},
                                      arrow::date32(), ExecDateAddDays<1>));
@@ -299,6 +270,18 @@ Status RegisterOperatorKernels(cp::FunctionRegistry* registry) {
   ARROW_RETURN_NOT_OK(registry->AddFunction(diff));
   ARROW_RETURN_NOT_OK(AddIntervalFunction<1>(registry, "shoal_add_interval"));
   ARROW_RETURN_NOT_OK(AddIntervalFunction<-1>(registry, "shoal_subtract_interval"));
+  auto date_add = MakeFunction("shoal_date_add_interval", cp::Arity::Binary(),
+                               "date + interval of months/days, as a date");
+  ARROW_RETURN_NOT_OK(AddShoalKernel(date_add.get(),
+                                     {arrow::date32(), arrow::month_day_nano_interval()},
+                                     arrow::date32(), ExecDateIntervalToDate<1>));
+  ARROW_RETURN_NOT_OK(registry->AddFunction(date_add));
+  auto date_sub = MakeFunction("shoal_date_subtract_interval", cp::Arity::Binary(),
+                               "date - interval of months/days, as a date");
+  ARROW_RETURN_NOT_OK(AddShoalKernel(date_sub.get(),
+                                     {arrow::date32(), arrow::month_day_nano_interval()},
+                                     arrow::date32(), ExecDateIntervalToDate<-1>));
+  ARROW_RETURN_NOT_OK(registry->AddFunction(date_sub));
 
   auto concat = MakeFunction("shoal_concat_op", cp::Arity::Binary(), "a || b (NULL propagates)");
   ARROW_RETURN_NOT_OK(AddShoalKernel(concat.get(), {arrow::utf8(), arrow::utf8()}, arrow::utf8(),

@@ -94,6 +94,7 @@ class CsvTable : public FileTable {
                   const arrow::compute::Expression&, FilePlan* plan) const override {
     if (file.size == 0) return Status::OK();
     MorselOutput out = plan->Output(partition_values, "CSV file '" + file.path + "'");
+    out.source_bytes = std::max<int64_t>(file.size, 0);
     const int num_data = config_->data_schema->num_fields();
     for (int j = 0; j < out.schema->num_fields(); ++j) {
       int p = plan->request->columns[j] - num_data;

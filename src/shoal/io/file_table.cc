@@ -20,6 +20,7 @@ MorselOutput FilePlan::Output(const std::vector<std::shared_ptr<arrow::Scalar>>&
   out.limit = remaining;
   out.description = std::move(description);
   out.constants.resize(output_schema->num_fields());
+  out.counters = counters;
   return out;
 }
 
@@ -52,7 +53,7 @@ Result<std::shared_ptr<TableScan>> FileTable::Scan(const ScanRequest& request) c
     ARROW_RETURN_NOT_OK(PlanFile(file, values, guarantee, &plan));
   }
   return std::make_shared<BasicTableScan>(plan.output_schema, std::move(plan.morsels),
-                                          plan.metrics);
+                                          plan.metrics, plan.counters);
 }
 
 Result<std::pair<std::shared_ptr<FileTableConfig>, std::vector<DataFile>>> PrepareFileTable(

@@ -45,6 +45,8 @@ struct FilePlan {
   /// Names of the requested columns that are stored in the files.
   std::vector<std::string> data_columns;
   ScanMetricsSnapshot metrics;
+  /// Run-time counters shared by the morsels' readers (set in every Output()).
+  std::shared_ptr<ScanCounters> counters = std::make_shared<ScanCounters>();
   std::vector<std::shared_ptr<ScanMorsel>> morsels;
 
   /// Return the output description for a morsel of a file with these partition values.

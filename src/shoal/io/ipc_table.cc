@@ -116,6 +116,7 @@ class IpcTable : public FileTable {
     if (!reader) {
       MorselOutput out = base;
       out.description = "Arrow IPC stream '" + file.path + "'";
+      out.source_bytes = std::max<int64_t>(file.size, 0);
       plan->morsels.push_back(std::make_shared<FunctionMorsel>(
           plan->next_index(), out.description,
           [fs, path = file.path, included, out]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {

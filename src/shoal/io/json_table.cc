@@ -45,6 +45,7 @@ class JsonTable : public FileTable {
                   const arrow::compute::Expression&, FilePlan* plan) const override {
     if (file.size == 0) return Status::OK();
     MorselOutput out = plan->Output(partition_values, "JSON file '" + file.path + "'");
+    out.source_bytes = std::max<int64_t>(file.size, 0);
     const int num_data = config_->data_schema->num_fields();
     for (int j = 0; j < out.schema->num_fields(); ++j) {
       int p = plan->request->columns[j] - num_data;

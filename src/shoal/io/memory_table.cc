@@ -13,9 +13,9 @@ namespace {
 class SlicingReader : public arrow::RecordBatchReader {
  public:
   SlicingReader(std::shared_ptr<arrow::RecordBatch> batch, int64_t begin, int64_t end,
-                int64_t batch_size)
+                int64_t batch_size, std::shared_ptr<ScanCounters> counters)
       : batch_(std::move(batch)), offset_(begin), end_(end),
-        batch_size_(batch_size > 0 ? batch_size : 8192) {}
+        batch_size_(batch_size > 0 ? batch_size : 8192), counters_(std::move(counters)) {}
   std::shared_ptr<arrow::Schema> schema() const override { return batch_->schema(); }
   Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
     *out = nullptr;
@@ -23,6 +23,7 @@ class SlicingReader : public arrow::RecordBatchReader {
     int64_t n = std::min(batch_size_, end_ - offset_);
     *out = (offset_ == 0 && n == batch_->num_rows()) ? batch_ : batch_->Slice(offset_, n);
     offset_ += n;
+    counters_->Add(n);
     return Status::OK();
   }
 
@@ -31,6 +32,7 @@ class SlicingReader : public arrow::RecordBatchReader {
   int64_t offset_;
   int64_t end_;
   int64_t batch_size_;
+  std::shared_ptr<ScanCounters> counters_;
 };
 
 }  // namespace
@@ -110,6 +112,7 @@ Result<std::shared_ptr<TableScan>> MemoryTable::Scan(const ScanRequest& request)
     remaining = *request.limit;
   }
   std::vector<std::shared_ptr<ScanMorsel>> morsels;
+  auto counters = std::make_shared<ScanCounters>();
   int64_t batch_no = 0;
   for (size_t p = 0; p < parts->size(); ++p) {
     for (const auto& batch : (*parts)[p]) {
@@ -130,13 +133,16 @@ Result<std::shared_ptr<TableScan>> MemoryTable::Scan(const ScanRequest& request)
         int64_t batch_size = request.batch_size;
         morsels.push_back(std::make_shared<FunctionMorsel>(
             static_cast<int64_t>(morsels.size()), desc,
-            [projected, begin, end, batch_size]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
-              return std::make_shared<SlicingReader>(projected, begin, end, batch_size);
+            [projected, begin, end, batch_size,
+             counters]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+              return std::make_shared<SlicingReader>(projected, begin, end, batch_size,
+                                                     counters);
             }));
       }
     }
   }
-  return std::make_shared<BasicTableScan>(out_schema, std::move(morsels));
+  return std::make_shared<BasicTableScan>(out_schema, std::move(morsels), ScanMetricsSnapshot{},
+                                          std::move(counters));
 }
 
 Status MemoryTable::Append(const std::vector<std::shared_ptr<arrow::RecordBatch>>& batches) {

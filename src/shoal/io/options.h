@@ -40,6 +40,9 @@ struct ParquetOptions {
   bool pre_buffer = true;
   /// Skip row groups whose statistics cannot match the scan filter.
   bool pruning = true;
+  /// Read low-cardinality, fully dictionary-encoded string column chunks as Arrow
+  /// dictionaries and expand them (faster than decoding value by value).
+  bool dictionary_reads = true;
   /// Expected schema (without partition columns); when null, taken from the first file.
   std::shared_ptr<arrow::Schema> schema;
   /// File system to read from; null means the local file system (file:// URIs accepted).

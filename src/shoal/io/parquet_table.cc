@@ -1,5 +1,6 @@
 #include "shoal/io/parquet_table.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <parquet/statistics.h>
 
 #include "shoal/io/file_table.h"
+#include "shoal/io/parquet_footer_internal.h"
 #include "shoal/io/pruning.h"
 
 namespace shoal {
@@ -37,6 +39,9 @@ struct ParquetFooter {
   std::vector<std::vector<int>> leaves;
   /// Per top-level field: its leaf column index when it is a primitive column, else -1.
   std::vector<int> stats_column;
+  /// Leaf column indexes of top-level utf8 / binary columns (candidates for
+  /// dictionary reads, see PreferDictionaryRead).
+  std::vector<int> string_leaves;
 };
 
 void CollectLeaves(const parquet::arrow::SchemaField& f, std::vector<int>* out) {
@@ -56,21 +61,29 @@ Result<std::shared_ptr<const ParquetFooter>> ReadFooter(
   if (!input.ok()) return FileError(input.status(), "cannot open parquet file", file.path);
   auto footer = std::make_shared<ParquetFooter>();
   try {
-    parquet::arrow::FileReaderBuilder builder;
-    Status st = builder.Open(*input, parquet::default_reader_properties());
-    if (!st.ok()) return FileError(st, "cannot read parquet file", file.path);
-    footer->metadata = builder.raw_reader()->metadata();
-    builder.properties(parquet::ArrowReaderProperties(/*use_threads=*/false));
-    auto reader = builder.Build();
-    if (!reader.ok()) return FileError(reader.status(), "cannot read parquet file", file.path);
-    st = (*reader)->GetSchema(&footer->schema);
+    auto raw = parquet::ParquetFileReader::Open(*input, parquet::default_reader_properties());
+    // Decode view and dictionary columns straight into plain types (see
+    // parquet_footer_internal.h); morsels open the file with this footer.
+    footer->metadata = WithPlainStoredSchema(raw->metadata());
+    const auto& meta = *footer->metadata;
+    parquet::ArrowReaderProperties props(/*use_threads=*/false);
+    parquet::arrow::SchemaManifest manifest;
+    Status st = parquet::arrow::SchemaManifest::Make(meta.schema(), meta.key_value_metadata(),
+                                                     props, &manifest);
+    if (st.ok()) {
+      st = parquet::arrow::FromParquetSchema(meta.schema(), props, meta.key_value_metadata(),
+                                             &footer->schema);
+    }
     if (!st.ok()) return FileError(st, "cannot read the schema of parquet file", file.path);
-    const auto& manifest = (*reader)->manifest();
     for (const auto& f : manifest.schema_fields) {
       std::vector<int> leaves;
       CollectLeaves(f, &leaves);
       footer->leaves.push_back(std::move(leaves));
       footer->stats_column.push_back(f.is_leaf() ? f.column_index : -1);
+      auto type_id = f.field->type()->id();
+      if (f.is_leaf() && (type_id == arrow::Type::STRING || type_id == arrow::Type::BINARY)) {
+        footer->string_leaves.push_back(f.column_index);
+      }
     }
     if (footer->leaves.size() != static_cast<size_t>(footer->schema->num_fields())) {
       return Status::Invalid("cannot read parquet file '", file.path,
@@ -189,11 +202,23 @@ class ParquetTable : public FileTable {
     for (int rg = 0; rg < num_row_groups; ++rg) {
       if (plan->remaining && *plan->remaining <= 0) break;
       ++plan->metrics.row_groups_total;
-      int64_t rows = 0;
+      int64_t rows = 0, bytes = 0;
+      std::vector<int> dict_leaves;
       std::vector<cp::Expression> guarantees{partition_guarantee};
       try {
         auto rg_meta = meta.RowGroup(rg);
         rows = rg_meta->num_rows();
+        for (int leaf : leaves) {
+          if (leaf >= rg_meta->num_columns()) continue;
+          auto chunk = rg_meta->ColumnChunk(leaf);
+          bytes += chunk->total_compressed_size();
+          if (shared_->options.dictionary_reads &&
+              std::binary_search(footer->string_leaves.begin(), footer->string_leaves.end(),
+                                 leaf) &&
+              PreferDictionaryRead(*chunk)) {
+            dict_leaves.push_back(leaf);
+          }
+        }
         for (const auto& name : filter_columns) {
           int table_idx = cfg.data_schema->GetFieldIndex(name);
           if (table_idx < 0) continue;  // partition column or unknown
@@ -225,15 +250,16 @@ class ParquetTable : public FileTable {
       if (rows <= 0) continue;
       MorselOutput out = base;
       out.description = "'" + file.path + "' row group " + std::to_string(rg);
+      out.source_bytes = bytes;
       if (plan->remaining) {
         out.limit = *plan->remaining;
         *plan->remaining -= rows;
       }
       plan->morsels.push_back(std::make_shared<FunctionMorsel>(
           plan->next_index(), out.description,
-          [fs = cfg.location.fs, file, footer, rg, leaves, rows, out,
+          [fs = cfg.location.fs, file, footer, rg, leaves, dict_leaves, rows, out,
            options = &shared_->options, keep = shared_]() {
-            return OpenRowGroup(fs, file, footer, rg, leaves, rows, out, *options);
+            return OpenRowGroup(fs, file, footer, rg, leaves, dict_leaves, rows, out, *options);
           }));
     }
     return Status::OK();
@@ -243,7 +269,8 @@ class ParquetTable : public FileTable {
   static Result<std::shared_ptr<arrow::RecordBatchReader>> OpenRowGroup(
       const std::shared_ptr<arrow::fs::FileSystem>& fs, const DataFile& file,
       const std::shared_ptr<const ParquetFooter>& footer, int rg, const std::vector<int>& leaves,
-      int64_t rows, const MorselOutput& out, const ParquetOptions& options) {
+      const std::vector<int>& dict_leaves, int64_t rows, const MorselOutput& out,
+      const ParquetOptions& options) {
     if (leaves.empty()) return MakeConstantReader(out, rows);
     auto input = fs->OpenInputFile(InfoOf(file));
     if (!input.ok()) return FileError(input.status(), "cannot open parquet file", file.path);
@@ -255,6 +282,9 @@ class ParquetTable : public FileTable {
       props.set_batch_size(out.batch_size);
       props.set_pre_buffer(options.pre_buffer);
       props.set_cache_options(arrow::io::CacheOptions::LazyDefaults());
+      // Low-cardinality string chunks decode much faster as dictionaries; the
+      // adapted reader casts them back to the plain type.
+      for (int leaf : dict_leaves) props.set_read_dictionary(leaf, true);
       builder.properties(props);
       auto reader = builder.Build();
       if (!reader.ok()) return FileError(reader.status(), "cannot read parquet file", file.path);

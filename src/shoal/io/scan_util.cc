@@ -23,6 +23,7 @@ class AdaptedReader : public arrow::RecordBatchReader {
                 std::shared_ptr<void> keep_alive)
       : source_(std::move(source)), out_(std::move(out)), keep_alive_(std::move(keep_alive)) {
     if (out_.batch_size <= 0) out_.batch_size = 8192;
+    if (out_.counters) out_.counters->Add(0, out_.source_bytes);
   }
   ~AdaptedReader() override {
     source_.reset();
@@ -41,6 +42,7 @@ class AdaptedReader : public arrow::RecordBatchReader {
         *out = offset_ == 0 && n == current_->num_rows() ? current_ : current_->Slice(offset_, n);
         offset_ += n;
         produced_ += n;
+        if (out_.counters) out_.counters->Add(n);
         return Status::OK();
       }
       current_.reset();
@@ -117,6 +119,7 @@ class ConstantReader : public arrow::RecordBatchReader {
   ConstantReader(MorselOutput out, int64_t num_rows) : out_(std::move(out)), remaining_(num_rows) {
     if (out_.limit) remaining_ = std::min(remaining_, *out_.limit);
     if (out_.batch_size <= 0) out_.batch_size = 8192;
+    if (out_.counters) out_.counters->Add(0, out_.source_bytes);
   }
   std::shared_ptr<arrow::Schema> schema() const override { return out_.schema; }
   Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
@@ -135,6 +138,7 @@ class ConstantReader : public arrow::RecordBatchReader {
     }
     *out = arrow::RecordBatch::Make(out_.schema, n, std::move(columns));
     remaining_ -= n;
+    if (out_.counters) out_.counters->Add(n);
     return Status::OK();
   }
 

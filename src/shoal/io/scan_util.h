@@ -4,6 +4,8 @@
 // nulls, casts, partition constants, batch size, limit).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,21 +20,47 @@
 
 namespace shoal {
 
+/// Run-time counters of one scan, shared by the readers of its morsels, which
+/// update them with relaxed atomic adds from any worker thread.
+struct ScanCounters {
+  std::atomic<int64_t> rows_read{0};   ///< Rows produced by the readers.
+  std::atomic<int64_t> bytes_read{0};  ///< Bytes read from storage (format-specific).
+  /// Add `rows` (and `bytes`) read.
+  void Add(int64_t rows, int64_t bytes = 0) {
+    if (rows) rows_read.fetch_add(rows, std::memory_order_relaxed);
+    if (bytes) bytes_read.fetch_add(bytes, std::memory_order_relaxed);
+  }
+};
+
 /// A TableScan over a fixed list of morsels.
 class BasicTableScan : public TableScan {
  public:
+  /// `counters` (may be null) are the run-time counters the morsels' readers fill.
   BasicTableScan(std::shared_ptr<arrow::Schema> schema,
                  std::vector<std::shared_ptr<ScanMorsel>> morsels,
-                 ScanMetricsSnapshot metrics = {})
-      : schema_(std::move(schema)), morsels_(std::move(morsels)), metrics_(metrics) {}
+                 ScanMetricsSnapshot metrics = {},
+                 std::shared_ptr<ScanCounters> counters = nullptr)
+      : schema_(std::move(schema)),
+        morsels_(std::move(morsels)),
+        metrics_(metrics),
+        counters_(std::move(counters)) {}
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   const std::vector<std::shared_ptr<ScanMorsel>>& morsels() const override { return morsels_; }
   ScanMetricsSnapshot planning_metrics() const override { return metrics_; }
+  ScanMetricsSnapshot metrics() const override {
+    ScanMetricsSnapshot m = metrics_;
+    if (counters_) {
+      m.rows_read = counters_->rows_read.load(std::memory_order_relaxed);
+      m.bytes_read = counters_->bytes_read.load(std::memory_order_relaxed);
+    }
+    return m;
+  }
 
  private:
   std::shared_ptr<arrow::Schema> schema_;
   std::vector<std::shared_ptr<ScanMorsel>> morsels_;
   ScanMetricsSnapshot metrics_;
+  std::shared_ptr<ScanCounters> counters_;
 };
 
 /// A morsel whose reader is made by a function (which must only capture
@@ -67,18 +95,24 @@ struct MorselOutput {
   bool by_position = false;
   /// Origin for error messages ("'data/x.parquet' row group 3").
   std::string description;
+  /// Counters to add the produced rows to (may be null).
+  std::shared_ptr<ScanCounters> counters;
+  /// Bytes the morsel reads from storage, added to `counters` when its reader is made.
+  int64_t source_bytes = 0;
 };
 
 /// Return a reader producing `out` from `source` (batches matched by column name,
 /// cast to the output types, sliced to the batch size, truncated at the limit).
 /// Errors from `source` are prefixed with the morsel description. `keep_alive` is
-/// held as long as the reader (e.g. the file reader owning `source`).
+/// held as long as the reader (e.g. the file reader owning `source`). Adds
+/// `out.source_bytes` and every produced row to `out.counters` when set.
 std::shared_ptr<arrow::RecordBatchReader> MakeAdaptedReader(
     std::shared_ptr<arrow::RecordBatchReader> source, MorselOutput out,
     std::shared_ptr<void> keep_alive = nullptr);
 
 /// Return a reader of `num_rows` rows for outputs that read no source column
-/// (only constants and missing columns).
+/// (only constants and missing columns). Like MakeAdaptedReader it adds the rows
+/// it produces and `out.source_bytes` to `out.counters`.
 std::shared_ptr<arrow::RecordBatchReader> MakeConstantReader(MorselOutput out,
                                                              int64_t num_rows);
 

@@ -72,6 +72,7 @@ class StreamTable : public TableProvider {
       out.limit = *request.limit;
     }
     out.description = "stream table '" + state_->name + "'";
+    out.counters = std::make_shared<ScanCounters>();
     auto state = state_;
     auto columns = request.columns;
     std::vector<std::shared_ptr<ScanMorsel>> morsels{std::make_shared<FunctionMorsel>(
@@ -87,7 +88,8 @@ class StreamTable : public TableProvider {
           slicing.by_position = true;
           return MakeAdaptedReader(std::move(projected), slicing);
         })};
-    return std::make_shared<BasicTableScan>(out_schema, std::move(morsels));
+    return std::make_shared<BasicTableScan>(out_schema, std::move(morsels),
+                                            ScanMetricsSnapshot{}, out.counters);
   }
 
  private:

@@ -4,9 +4,11 @@
 #include <arrow/table.h>
 
 #include <cstdio>
+#include <map>
 
 #include "shoal/common/source_error.h"
 #include "shoal/common/strings.h"
+#include "shoal/delta/delta_table.h"
 #include "shoal/function/function_catalog.h"
 #include "shoal/io/file_table_factory.h"
 #include "shoal/io/file_writer.h"
@@ -178,6 +180,20 @@ Result<std::shared_ptr<QueryResult>> CreateView(SessionState* state, std::string
   return OkResult("CREATE VIEW");
 }
 
+/// Open a Delta table for CREATE EXTERNAL TABLE ... STORED AS DELTATABLE | DELTA.
+Result<std::shared_ptr<TableProvider>> OpenDeltaTable(const std::string& location,
+                                                      const OptionList& options,
+                                                      bool has_declared_columns) {
+  if (has_declared_columns) {
+    return Status::Invalid("a Delta table takes its columns and partitioning from its log; "
+                           "remove the column list and PARTITIONED BY");
+  }
+  std::map<std::string, std::string> opts(options.begin(), options.end());
+  ARROW_ASSIGN_OR_RAISE(auto parsed, delta::ParseDeltaOptions(opts));
+  ARROW_ASSIGN_OR_RAISE(auto table, delta::DeltaTableProvider::Make(location, parsed));
+  return std::static_pointer_cast<TableProvider>(table);
+}
+
 Result<std::shared_ptr<QueryResult>> CreateExternalTable(
     SessionState* state, std::string_view sql, const ast::CreateExternalTableStatement& st) {
   bool fold = FoldIdents(state);
@@ -204,8 +220,11 @@ Result<std::shared_ptr<QueryResult>> CreateExternalTable(
     }
     partition_cols.emplace_back(FoldIdent(p.name, fold), type);
   }
-  auto provider = MakeFileTable(ToLower(st.stored_as), st.location, options, declared,
-                                partition_cols);
+  std::string format = ToLower(st.stored_as);
+  Result<std::shared_ptr<TableProvider>> provider =
+      format == "deltatable" || format == "delta"
+          ? OpenDeltaTable(st.location, options, declared != nullptr || !partition_cols.empty())
+          : MakeFileTable(format, st.location, options, declared, partition_cols);
   if (!provider.ok()) {
     return provider.status().WithMessage("CREATE EXTERNAL TABLE ", Join(name, "."), ": ",
                                          provider.status().message());

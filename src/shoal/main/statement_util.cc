@@ -3,6 +3,7 @@
 #include <arrow/scalar.h>
 
 #include "shoal/common/strings.h"
+#include "shoal/delta/table_functions.h"
 #include "shoal/io/csv_table.h"
 #include "shoal/io/ipc_table.h"
 #include "shoal/io/json_table.h"
@@ -42,10 +43,12 @@ Result<std::shared_ptr<TableProvider>> CallTableFunction(
     const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
   static const char* kNames[] = {"read_parquet", "read_csv", "read_json", "read_ndjson",
                                  "read_ipc", "read_arrow"};
+  if (delta::IsDeltaTableFunction(name)) return delta::CallDeltaTableFunction(name, args);
   bool known = false;
   for (const char* n : kNames) known = known || name == n;
   if (!known) {
     std::vector<std::string> names(std::begin(kNames), std::end(kNames));
+    for (const auto& n : delta::DeltaTableFunctionNames()) names.push_back(n);
     std::string msg = "table function '" + name + "' does not exist";
     auto close = ClosestMatches(name, names, 2);
     if (!close.empty()) msg += "; did you mean " + JoinQuoted(close, " or ") + "?";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <arrow/compute/api_scalar.h>
+
 #include "shoal/optimizer/plan_util.h"
 
 namespace shoal::opt {
@@ -13,7 +15,7 @@ namespace {
 
 constexpr double kUnknownTableRows = 1000;
 
-/// Return the column id when `e` is a column (possibly under casts).
+/// Return the column when `e` is a column (possibly under casts).
 const ColumnRefExpr* BaseColumn(const ExprPtr& e) {
   ExprPtr cur = e;
   while (cur && cur->kind == ExprKind::kCast) cur = static_cast<const CastExpr&>(*cur).arg;
@@ -21,17 +23,132 @@ const ColumnRefExpr* BaseColumn(const ExprPtr& e) {
   return nullptr;
 }
 
-double Ndv(const ExprPtr& e, const NdvMap& ndv) {
+const ColumnStats* StatsOf(const ExprPtr& e, const ColumnStatsMap& cols) {
   if (const auto* col = BaseColumn(e)) {
-    auto it = ndv.find(col->id);
-    if (it != ndv.end()) return std::max(1.0, it->second);
+    auto it = cols.find(col->id);
+    if (it != cols.end()) return &it->second;
   }
-  return -1;
+  return nullptr;
 }
 
 bool HasColumns(const ExprPtr& e) { return !ReferencedIds(e).empty(); }
 
+/// The column compared with a constant in `call` (col op const or const op col).
+const ColumnStats* ComparedColumn(const CallExpr& call, const ColumnStatsMap& cols) {
+  if (call.args.size() != 2) return nullptr;
+  for (int side = 0; side < 2; ++side) {
+    if (IsConstant(call.args[1 - side])) return StatsOf(call.args[side], cols);
+  }
+  return nullptr;
+}
+
+ColumnStats OwnColumn(const LogicalOp* origin, double rows) {
+  ColumnStats s;
+  s.ndv = std::max(1.0, rows);
+  s.domain = s.ndv;
+  s.origin = origin;
+  s.origin_rows = s.ndv;
+  return s;
+}
+
+/// Return the ndv of each side's key combination (see EquiJoinDenominator).
+void SideNdvs(const std::vector<JoinKeyStats>& keys, double left_rows, double right_rows,
+              double* left_ndv, double* right_ndv, double* max_single) {
+  *left_ndv = *right_ndv = *max_single = 1;
+  if (keys.empty()) return;
+  double prod_domain = 1, prod_l = 1, prod_r = 1, max_l = 1, max_r = 1;
+  bool same_l = true, same_r = true;
+  for (const auto& k : keys) {
+    double d = std::max(1.0, std::min(k.left.domain, k.right.domain));
+    double nl = std::max(1.0, std::min({k.left.ndv, d, std::max(1.0, left_rows)}));
+    double nr = std::max(1.0, std::min({k.right.ndv, d, std::max(1.0, right_rows)}));
+    prod_domain *= d;
+    prod_l *= nl;
+    prod_r *= nr;
+    max_l = std::max(max_l, nl);
+    max_r = std::max(max_r, nr);
+    same_l = same_l && k.left.origin && k.left.origin == keys[0].left.origin;
+    same_r = same_r && k.right.origin && k.right.origin == keys[0].right.origin;
+  }
+  *max_single = std::max(max_l, max_r);
+  if (keys.size() == 1) {
+    *left_ndv = max_l;
+    *right_ndv = max_r;
+    return;
+  }
+  // Keys drawn from several relations on one side are independent there: their
+  // selectivities multiply. When each side takes all its keys from one origin
+  // (a composite key such as (l_partkey, l_suppkey) -> partsupp), the smaller
+  // origin holds the key: at most that many distinct combinations.
+  double cap = prod_domain;
+  if (same_l && same_r) {
+    cap = std::min({cap, std::max(1.0, keys[0].left.origin_rows),
+                    std::max(1.0, keys[0].right.origin_rows)});
+  }
+  *left_ndv = std::max(max_l, std::min({cap, prod_l, std::max(1.0, left_rows)}));
+  *right_ndv = std::max(max_r, std::min({cap, prod_r, std::max(1.0, right_rows)}));
+}
+
+/// Split `conds` into equi-join keys between `left` and `right` columns (with
+/// their statistics) and other conditions.
+void SplitJoinConditions(const std::vector<ExprPtr>& conds, const IdSet& left, const IdSet& right,
+                         const ColumnStatsMap& cols, std::vector<JoinKeyStats>* keys,
+                         std::vector<std::pair<ColumnId, ColumnId>>* key_ids,
+                         std::vector<ExprPtr>* others) {
+  for (const auto& c : conds) {
+    const CallExpr* call = AsCall(c);
+    if (call && call->function == "equal" && call->args.size() == 2) {
+      const auto* a = BaseColumn(call->args[0]);
+      const auto* b = BaseColumn(call->args[1]);
+      if (a && b && left.count(b->id) && right.count(a->id)) std::swap(a, b);
+      if (a && b && left.count(a->id) && right.count(b->id)) {
+        auto ia = cols.find(a->id);
+        auto ib = cols.find(b->id);
+        if (ia != cols.end() && ib != cols.end()) {
+          keys->push_back({ia->second, ib->second});
+          key_ids->push_back({a->id, b->id});
+          continue;
+        }
+      }
+    }
+    others->push_back(c);
+  }
+}
+
 }  // namespace
+
+double LikeSelectivity(const std::string& pattern, const ColumnStats* col) {
+  // Literal pieces between '%' wildcards; each further piece is more selective.
+  int pieces = 0;
+  bool in_piece = false;
+  bool escaped = false;
+  for (char c : pattern) {
+    if (!escaped && c == '\\') {
+      escaped = true;
+      continue;
+    }
+    if (!escaped && c == '%') {
+      in_piece = false;
+    } else if (!in_piece) {
+      in_piece = true;
+      ++pieces;
+    }
+    escaped = false;
+  }
+  if (pattern.find('%') == std::string::npos) {
+    return EqualityConstantSelectivity(col ? col->ndv : 10);  // LIKE 'abc': an equality
+  }
+  if (pieces == 0) return 0.9;  // '%': anything but null
+  const bool contains = pattern.front() == '%' && pattern.back() == '%';
+  return (contains ? 0.05 : 0.1) * std::pow(0.2, pieces - 1);
+}
+
+double EqualityConstantSelectivity(double ndv) {
+  ndv = std::max(1.0, ndv);
+  if (ndv <= 100) return 1.0 / ndv;
+  if (ndv >= 10000) return 0.1;
+  return 0.01 * std::sqrt(ndv / 100);
+}
 
 bool IsEquiCondition(const ExprPtr& cond) {
   const auto* call = AsCall(cond);
@@ -39,7 +156,19 @@ bool IsEquiCondition(const ExprPtr& cond) {
   return HasColumns(call->args[0]) && HasColumns(call->args[1]);
 }
 
-double ConditionSelectivity(const ExprPtr& cond, const NdvMap& ndv) {
+bool IsColumnEquality(const ExprPtr& cond, ColumnId* a, ColumnId* b) {
+  const auto* call = AsCall(cond);
+  if (!call || call->function != "equal" || call->args.size() != 2) return false;
+  const auto& x = call->args[0];
+  const auto& y = call->args[1];
+  if (x->kind != ExprKind::kColumnRef || y->kind != ExprKind::kColumnRef) return false;
+  if (!x->type || !y->type || !x->type->Equals(*y->type)) return false;
+  *a = static_cast<const ColumnRefExpr&>(*x).id;
+  *b = static_cast<const ColumnRefExpr&>(*y).id;
+  return *a != *b;
+}
+
+double ConditionSelectivity(const ExprPtr& cond, const ColumnStatsMap& cols) {
   if (IsBoolLiteral(cond, true)) return 1.0;
   if (IsBoolLiteral(cond, false) || IsNullLiteral(cond)) return 0.0;
   const auto* call = AsCall(cond);
@@ -47,53 +176,98 @@ double ConditionSelectivity(const ExprPtr& cond, const NdvMap& ndv) {
   const std::string& fn = call->function;
   if (fn == "and_kleene" || fn == "and") {
     double s = 1;
-    for (const auto& a : call->args) s *= ConditionSelectivity(a, ndv);
+    for (const auto& a : call->args) s *= ConditionSelectivity(a, cols);
     return s;
   }
   if (fn == "or_kleene" || fn == "or") {
     double s = 0;
     for (const auto& a : call->args) {
-      double t = ConditionSelectivity(a, ndv);
+      double t = ConditionSelectivity(a, cols);
       s = s + t - s * t;
     }
     return s;
   }
   if (fn == "invert" && call->args.size() == 1) {
-    return 1.0 - ConditionSelectivity(call->args[0], ndv);
+    return 1.0 - ConditionSelectivity(call->args[0], cols);
   }
   if (fn == "equal" && call->args.size() == 2) {
     if (IsEquiCondition(cond)) {
-      double a = Ndv(call->args[0], ndv);
-      double b = Ndv(call->args[1], ndv);
-      if (a < 0 && b < 0) return 0.1;
-      if (a < 0) return 1.0 / b;
-      if (b < 0) return 1.0 / a;
-      return 1.0 / std::min(a, b);
+      const ColumnStats* a = StatsOf(call->args[0], cols);
+      const ColumnStats* b = StatsOf(call->args[1], cols);
+      if (!a && !b) return 0.1;
+      if (!a) return 1.0 / std::max(1.0, b->ndv);
+      if (!b) return 1.0 / std::max(1.0, a->ndv);
+      double d = std::max(1.0, std::min(a->domain, b->domain));
+      return 1.0 / std::max(std::min(a->ndv, d), std::min(b->ndv, d));
+    }
+    if (const ColumnStats* s = ComparedColumn(*call, cols)) {
+      return EqualityConstantSelectivity(s->ndv);
     }
     return 0.1;
   }
   if (fn == "not_equal") return 0.9;
   if (fn == "less" || fn == "less_equal" || fn == "greater" || fn == "greater_equal") return 0.3;
+  if (fn == "match_like" && call->options &&
+      call->options->type_name() == std::string("MatchSubstringOptions")) {
+    const auto& opts = static_cast<const arrow::compute::MatchSubstringOptions&>(*call->options);
+    return LikeSelectivity(opts.pattern, call->args.empty() ? nullptr
+                                                            : StatsOf(call->args[0], cols));
+  }
   if (fn.find("like") != std::string::npos) return 0.25;
   if (fn == "is_null") return 0.1;
   if (fn == "is_valid" || fn == "is_not_null") return 0.9;
-  if (fn == "is_in") return 0.2;
+  if (fn == "is_in") {
+    double items = 5;
+    if (call->options && call->options->type_name() == std::string("SetLookupOptions")) {
+      const auto& opts = static_cast<const arrow::compute::SetLookupOptions&>(*call->options);
+      if (opts.value_set.is_array()) items = static_cast<double>(opts.value_set.length());
+    }
+    double each = 0.1;
+    if (!call->args.empty()) {
+      if (const ColumnStats* s = StatsOf(call->args[0], cols)) {
+        each = EqualityConstantSelectivity(s->ndv);
+      }
+    }
+    return std::min(0.5, std::max(1.0, items) * each);
+  }
   return 0.5;
 }
 
+double EquiJoinDenominator(const std::vector<JoinKeyStats>& keys, double left_rows,
+                           double right_rows) {
+  if (keys.empty()) return 1;
+  double l = 1, r = 1, single = 1;
+  SideNdvs(keys, left_rows, right_rows, &l, &r, &single);
+  return std::max({1.0, l, r, single});
+}
+
+void CapColumns(ColumnStatsMap* cols, double rows) {
+  rows = std::max(1.0, rows);
+  for (auto& [id, s] : *cols) s.ndv = std::min(s.ndv, rows);
+}
+
 double InnerJoinRows(double left_rows, double right_rows, const std::vector<ExprPtr>& conditions,
-                     const NdvMap& ndv) {
-  double eq_sel = 1.0;
-  double other_sel = 1.0;
+                     const ColumnStatsMap& cols) {
+  // Without the sides' column sets, treat every column-to-column equality as a key
+  // between the side holding its first and its second column.
+  std::vector<JoinKeyStats> keys;
+  double other = 1;
   for (const auto& c : conditions) {
-    double s = ConditionSelectivity(c, ndv);
-    if (IsEquiCondition(c)) {
-      eq_sel = std::min(eq_sel, s);
+    const CallExpr* call = AsCall(c);
+    const ColumnStats* a = nullptr;
+    const ColumnStats* b = nullptr;
+    if (call && call->function == "equal" && call->args.size() == 2) {
+      a = StatsOf(call->args[0], cols);
+      b = StatsOf(call->args[1], cols);
+    }
+    if (a && b && IsEquiCondition(c)) {
+      keys.push_back({*a, *b});
     } else {
-      other_sel *= s;
+      other *= ConditionSelectivity(c, cols);
     }
   }
-  return std::max(1.0, left_rows * right_rows * eq_sel * other_sel);
+  double denom = EquiJoinDenominator(keys, left_rows, right_rows);
+  return std::max(1.0, left_rows * right_rows / denom * other);
 }
 
 CardinalityInfo EstimateCardinality(LogicalOp& op) {
@@ -102,7 +276,9 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
   for (auto& c : op.children) kids.push_back(EstimateCardinality(*c));
   CardinalityInfo out;
   auto own_columns = [&](size_t from) {
-    for (size_t i = from; i < op.output.size(); ++i) out.ndv[op.output[i].id] = out.rows;
+    for (size_t i = from; i < op.output.size(); ++i) {
+      out.columns[op.output[i].id] = OwnColumn(&op, out.rows);
+    }
   };
   switch (op.kind) {
     case LogicalOpKind::kGet: {
@@ -111,23 +287,35 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
       out.rows = stats.num_rows ? static_cast<double>(*stats.num_rows) : kUnknownTableRows;
       own_columns(0);
       if (get.limit) out.rows = std::min(out.rows, static_cast<double>(*get.limit));
+      CapColumns(&out.columns, out.rows);
       break;
     }
     case LogicalOpKind::kFilter: {
       out = kids[0];
-      for (const auto& c : op.As<LogicalFilter>().conditions) {
-        out.rows *= ConditionSelectivity(c, out.ndv);
-      }
+      std::vector<ExprPtr> terms;
+      SplitAll(op.As<LogicalFilter>().conditions, &terms);
+      for (const auto& c : terms) out.rows *= ConditionSelectivity(c, kids[0].columns);
       out.rows = std::max(out.rows, std::min(1.0, kids[0].rows));
+      for (const auto& c : terms) {
+        const CallExpr* call = AsCall(c);
+        if (!call || call->function != "equal" || IsEquiCondition(c)) continue;
+        for (const auto& a : call->args) {
+          if (const auto* col = BaseColumn(a)) {
+            auto it = out.columns.find(col->id);
+            if (it != out.columns.end()) it->second.ndv = 1;
+          }
+        }
+      }
+      CapColumns(&out.columns, out.rows);
       break;
     }
     case LogicalOpKind::kProjection: {
       const auto& p = op.As<LogicalProjection>();
       out.rows = kids[0].rows;
       for (size_t i = 0; i < p.exprs.size() && i < op.output.size(); ++i) {
-        double n = -1;
-        if (p.exprs[i]->kind == ExprKind::kColumnRef) n = Ndv(p.exprs[i], kids[0].ndv);
-        out.ndv[op.output[i].id] = n < 0 ? out.rows : n;
+        const ColumnStats* s =
+            p.exprs[i]->kind == ExprKind::kColumnRef ? StatsOf(p.exprs[i], kids[0].columns) : nullptr;
+        out.columns[op.output[i].id] = s ? *s : OwnColumn(&op, out.rows);
       }
       break;
     }
@@ -139,8 +327,8 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
       } else {
         double product = 1;
         for (const auto& g : a.groups) {
-          double n = Ndv(g, kids[0].ndv);
-          product *= n < 0 ? child : n;
+          const ColumnStats* s = StatsOf(g, kids[0].columns);
+          product *= s ? s->ndv : child;
           if (product > child) break;
         }
         double heuristic = child * std::min(1.0, 0.1 * std::pow(3.0, a.groups.size() - 1));
@@ -148,30 +336,80 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
         if (!a.grouping_sets.empty()) out.rows *= static_cast<double>(a.grouping_sets.size());
       }
       own_columns(0);
+      for (size_t i = 0; i < a.groups.size() && i < op.output.size(); ++i) {
+        if (const ColumnStats* s = StatsOf(a.groups[i], kids[0].columns)) {
+          auto& col = out.columns[op.output[i].id];
+          // A group key keeps its input's domain (filters below do not shrink it).
+          col.domain = std::max({1.0, col.ndv, s->domain});
+          col.ndv = std::min(col.ndv, std::max(1.0, s->ndv));
+        }
+      }
       break;
     }
     case LogicalOpKind::kJoin: {
       const auto& j = op.As<LogicalJoin>();
-      NdvMap both = kids[0].ndv;
-      both.insert(kids[1].ndv.begin(), kids[1].ndv.end());
-      double l = kids[0].rows;
-      double r = kids[1].rows;
-      double inner = InnerJoinRows(l, r, j.conditions, both);
+      ColumnStatsMap both = kids[0].columns;
+      both.insert(kids[1].columns.begin(), kids[1].columns.end());
+      const double l = kids[0].rows;
+      const double r = kids[1].rows;
+      std::vector<JoinKeyStats> keys;
+      std::vector<std::pair<ColumnId, ColumnId>> key_ids;
+      std::vector<ExprPtr> others;
+      std::vector<ExprPtr> terms;
+      SplitAll(j.conditions, &terms);
+      SplitJoinConditions(terms, OutputIdSet(*op.children[0]), OutputIdSet(*op.children[1]), both,
+                          &keys, &key_ids, &others);
+      double other_sel = 1;
+      for (const auto& c : others) other_sel *= ConditionSelectivity(c, both);
+      double ndv_l = 1, ndv_r = 1, single = 1;
+      SideNdvs(keys, l, r, &ndv_l, &ndv_r, &single);
+      const double denom = keys.empty() ? 1.0 : std::max({1.0, ndv_l, ndv_r, single});
+      const double inner = std::max(1.0, l * r / denom * other_sel);
+      // Fraction of left rows with a match (semi/anti/mark).
+      double match = std::min(1.0, inner / std::max(1.0, l));
+      if (!keys.empty()) {
+        // Containment without the domain caps: the right side's keys are usually
+        // a filtered subset (IN / EXISTS), not a referenced key.
+        double raw_l = 1, raw_r = 1;
+        for (const auto& k : keys) {
+          raw_l *= std::max(1.0, std::min(k.left.ndv, l));
+          raw_r *= std::max(1.0, std::min(k.right.ndv, r));
+        }
+        raw_l = std::max(1.0, std::min(raw_l, l));
+        raw_r = std::max(1.0, std::min(raw_r, r));
+        match = std::min(match, raw_r / raw_l);
+      }
       switch (j.join_type) {
         case JoinType::kInner: out.rows = inner; break;
         case JoinType::kLeft: out.rows = std::max(inner, l); break;
         case JoinType::kRight: out.rows = std::max(inner, r); break;
         case JoinType::kFull: out.rows = std::max({inner, l, r}); break;
-        case JoinType::kSemi: out.rows = std::max(1.0, l * std::min(1.0, inner / std::max(1.0, l))); break;
-        case JoinType::kAnti:
-          out.rows = std::max(1.0, l * std::max(0.1, 1.0 - std::min(1.0, inner / std::max(1.0, l))));
-          break;
+        case JoinType::kSemi: out.rows = std::max(1.0, l * match); break;
+        case JoinType::kAnti: out.rows = std::max(1.0, l * std::max(0.1, 1.0 - match)); break;
         case JoinType::kMark:
         case JoinType::kSingle: out.rows = l; break;
       }
       if (l == 0 && j.join_type != JoinType::kRight && j.join_type != JoinType::kFull) out.rows = 0;
-      out.ndv = std::move(both);
-      if (j.join_type == JoinType::kMark) out.ndv[j.mark_id] = 3;
+      if (j.join_type == JoinType::kInner || j.join_type == JoinType::kSemi) {
+        // Matching keys share their values: the smaller ndv and domain hold for both.
+        for (const auto& [a, b] : key_ids) {
+          auto& x = both[a];
+          auto& y = both[b];
+          double ndv = std::min(x.ndv, y.ndv);
+          double domain = std::min(x.domain, y.domain);
+          x.ndv = y.ndv = ndv;
+          x.domain = y.domain = domain;
+        }
+      }
+      out.columns = std::move(both);
+      if (j.join_type == JoinType::kMark) {
+        ColumnStats m;
+        m.ndv = m.domain = 3;
+        m.origin = &op;
+        m.origin_rows = 3;
+        out.columns[j.mark_id] = m;
+      }
+      CapColumns(&out.columns, out.rows);
       break;
     }
     case LogicalOpKind::kSort:
@@ -186,11 +424,13 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
       out = kids[0];
       out.rows = std::max(0.0, out.rows - static_cast<double>(lim.offset));
       if (lim.limit) out.rows = std::min(out.rows, static_cast<double>(*lim.limit));
+      CapColumns(&out.columns, out.rows);
       break;
     }
     case LogicalOpKind::kTopN: {
       out = kids[0];
       out.rows = std::min(out.rows, static_cast<double>(op.As<LogicalTopN>().limit));
+      CapColumns(&out.columns, out.rows);
       break;
     }
     case LogicalOpKind::kSetOperation: {

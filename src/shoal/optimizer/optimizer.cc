@@ -26,7 +26,7 @@ namespace {
 constexpr const char* kEnabledKey = "shoal.optimizer.enabled";
 constexpr const char* kDisabledKey = "shoal.optimizer.disabled_rules";
 /// Bump when a rule's behaviour changes so fingerprints of old results differ.
-constexpr const char* kPipelineVersion = "shoal-optimizer-v1";
+constexpr const char* kPipelineVersion = "shoal-optimizer-v2";
 
 std::string DescribeColumns(const std::vector<plan::OutputColumn>& cols) {
   std::string out = "[";
@@ -87,6 +87,8 @@ Optimizer Optimizer::Default() {
   phases.push_back({{simplify}, 1});
   phases.push_back({{decorrelate}, 1});
   phases.push_back({{simplify, filters, redundant}, 4});
+  // Prune columns first so join_reorder sees how wide each input really is.
+  phases.push_back({{projections}, 1});
   phases.push_back({{reorder}, 1});
   phases.push_back({{limits}, 1});
   phases.push_back({{projections, redundant}, 3});

@@ -17,7 +17,9 @@
 //
 // Rules (in pipeline order, some repeated until nothing changes):
 //   simplify_expressions, decorrelate_subqueries, push_down_filters,
-//   join_reorder, push_down_limits, push_down_projections, eliminate_redundant.
+//   eliminate_redundant, push_down_projections (so join_reorder knows the
+//   columns each join input carries), join_reorder, push_down_limits,
+//   push_down_projections, eliminate_redundant.
 #pragma once
 
 #include <cstdint>

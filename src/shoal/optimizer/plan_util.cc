@@ -100,6 +100,56 @@ LogicalOpPtr DeepCopyPlan(const LogicalOpPtr& plan) {
   return copy;
 }
 
+namespace {
+
+LogicalOpPtr CopyFresh(const LogicalOpPtr& op, const std::function<ColumnId()>& next_id,
+                       std::unordered_map<ColumnId, ColumnId>* ids) {
+  IdSet from_children;
+  for (const auto& c : op->children) {
+    for (const auto& col : c->output) from_children.insert(col.id);
+  }
+  LogicalOpPtr copy = op->Clone();
+  for (auto& child : copy->children) child = CopyFresh(child, next_id, ids);
+  if (copy->kind == LogicalOpKind::kGet) {
+    // A scan's pushed filters use its own columns: rename them first.
+    for (const auto& col : copy->output) (*ids)[col.id] = next_id();
+  }
+  // Expressions see the children's renamed columns.
+  (void)MapExpressions(copy.get(), [&](const ExprPtr& e) -> Result<ExprPtr> {
+    return TransformUp(e, [&](const ExprPtr& node) -> Result<ExprPtr> {
+      if (node->kind != ExprKind::kColumnRef) return node;
+      const auto& ref = static_cast<const ColumnRefExpr&>(*node);
+      auto it = ids->find(ref.id);
+      if (it == ids->end()) return node;
+      return MakeColumnRef(it->second, ref.name, ref.type, ref.nullable);
+    });
+  });
+  // Pass-through columns keep the child's new id; columns made here get fresh ids.
+  for (auto& col : copy->output) {
+    if (copy->kind != LogicalOpKind::kGet &&
+        (!from_children.count(col.id) || !ids->count(col.id))) {
+      (*ids)[col.id] = next_id();
+    }
+    col.id = (*ids)[col.id];
+  }
+  if (copy->kind == LogicalOpKind::kJoin) {
+    auto& j = copy->As<LogicalJoin>();
+    auto it = ids->find(j.mark_id);
+    if (j.join_type == JoinType::kMark && it != ids->end()) j.mark_id = it->second;
+  }
+  return copy;
+}
+
+}  // namespace
+
+LogicalOpPtr CopyWithFreshIds(const LogicalOpPtr& plan, const std::function<ColumnId()>& next_id,
+                              std::unordered_map<ColumnId, ColumnId>* mapping) {
+  std::unordered_map<ColumnId, ColumnId> ids;
+  LogicalOpPtr out = CopyFresh(plan, next_id, &ids);
+  if (mapping) *mapping = std::move(ids);
+  return out;
+}
+
 ColumnId MaxColumnId(const LogicalOpPtr& plan) {
   ColumnId max_id = 0;
   if (!plan) return max_id;

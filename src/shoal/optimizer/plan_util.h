@@ -23,6 +23,13 @@ using IdSet = std::unordered_set<ColumnId>;
 /// expressions are copied too. Expressions are shared otherwise (they are immutable).
 LogicalOpPtr DeepCopyPlan(const LogicalOpPtr& plan);
 
+/// Return a deep copy of `plan` in which every column produced inside it gets a
+/// fresh id from `next_id` (expressions are remapped), so the copy can sit in the
+/// same query as the original. `mapping` (optional) receives old id -> new id.
+/// Subquery expressions are not entered (call after decorrelation).
+LogicalOpPtr CopyWithFreshIds(const LogicalOpPtr& plan, const std::function<ColumnId()>& next_id,
+                              std::unordered_map<ColumnId, ColumnId>* mapping = nullptr);
+
 /// Return the largest column id produced or referenced anywhere in `plan`
 /// (subquery plans included), or 0 for an empty plan.
 ColumnId MaxColumnId(const LogicalOpPtr& plan);

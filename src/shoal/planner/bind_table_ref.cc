@@ -153,9 +153,9 @@ Result<BoundRelation> QueryBinder::BindTableRef(const ast::TableRef& ref) {
 }
 
 Result<BoundRelation> QueryBinder::BindBaseTable(const ast::BaseTableRef& ref) {
-  if (ref.time_travel) {
-    return Error(ref.loc, "time travel (VERSION AS OF / TIMESTAMP AS OF) is not supported "
-                          "for this table");
+  if (ref.time_travel && (ref.is_path || ref.name.parts.empty())) {
+    return Error(ref.loc, "time travel (VERSION AS OF / TIMESTAMP AS OF) needs a registered "
+                          "table (for example CREATE EXTERNAL TABLE ... STORED AS DELTATABLE)");
   }
   std::shared_ptr<TableProvider> provider;
   std::string display;
@@ -230,6 +230,10 @@ Result<BoundRelation> QueryBinder::BindBaseTable(const ast::BaseTableRef& ref) {
   if (!state_->ctx.catalog) return Error(ref.loc, "table '" + written + "' not found");
   auto entry = state_->ctx.catalog->Lookup(parts);
   if (!entry.ok()) return Error(ref.loc, entry.status().message());
+  if (entry->view && ref.time_travel) {
+    return Error(ref.loc, "time travel (VERSION AS OF / TIMESTAMP AS OF) is not supported on "
+                          "view '" + written + "'");
+  }
   if (entry->view) {
     ARROW_ASSIGN_OR_RAISE(auto rel, BindView(*entry, written, ref.loc));
     ARROW_RETURN_NOT_OK(
@@ -237,10 +241,58 @@ Result<BoundRelation> QueryBinder::BindBaseTable(const ast::BaseTableRef& ref) {
     return rel;
   }
   if (!entry->table) return Error(ref.loc, "'" + written + "' is neither a table nor a view");
+  auto bind_time_travel = [&](const ast::TimeTravel& tt, const std::shared_ptr<TableProvider>& table)
+      -> Result<std::shared_ptr<TableProvider>> {
+    const bool by_version = tt.kind == ast::TimeTravel::kVersion;
+    const char* clause = by_version ? "VERSION AS OF" : "TIMESTAMP AS OF";
+    Scope empty;
+    ExprContext ctx;
+    ctx.scope = &empty;
+    ctx.clause = clause;
+    ARROW_ASSIGN_OR_RAISE(auto e, BindExpr(tt.value.get(), ctx));
+    if (!plan::IsConstant(e)) {
+      return Error(tt.value->loc, std::string(clause) + " needs a constant");
+    }
+    auto value = EvaluateConstant(e);
+    if (!value.ok()) return Error(tt.value->loc, value.status().message());
+    const auto& v = **value;
+    if (!v.is_valid) return Error(tt.value->loc, std::string(clause) + " cannot be NULL");
+    TableVersion at;
+    if (by_version) {
+      if (!arrow::is_integer(v.type->id())) {
+        return Error(tt.value->loc, "VERSION AS OF needs an integer version, not " + v.ToString());
+      }
+      auto as_int = v.CastTo(arrow::int64());
+      if (!as_int.ok()) return Error(tt.value->loc, as_int.status().message());
+      at.version = static_cast<const arrow::Int64Scalar&>(**as_int).value;
+    } else {
+      std::string tz;
+      if (v.type->id() == arrow::Type::TIMESTAMP) {
+        tz = static_cast<const arrow::TimestampType&>(*v.type).timezone();
+      }
+      auto ts = v.CastTo(arrow::timestamp(arrow::TimeUnit::MICRO, tz));
+      if (ts.ok() && (*ts)->is_valid) {
+        at.timestamp_us = static_cast<const arrow::TimestampScalar&>(**ts).value;
+      }
+      if (!at.timestamp_us) {
+        return Error(tt.value->loc, "TIMESTAMP AS OF needs a timestamp such as "
+                                    "'2026-01-01 00:00:00', not " + v.ToString());
+      }
+    }
+    auto traveled = table->TimeTravel(at);
+    if (!traveled.ok()) {
+      return Error(tt.value->loc, "cannot read '" + written + "' " + clause + " " + v.ToString() +
+                                      ": " + traveled.status().message());
+    }
+    return *traveled;
+  };
   auto get = std::make_shared<plan::LogicalGet>();
   get->table_name = entry->name;
   get->table = entry->table;
-  auto schema = entry->table->schema();
+  if (ref.time_travel) {
+    ARROW_ASSIGN_OR_RAISE(get->table, bind_time_travel(*ref.time_travel, entry->table));
+  }
+  auto schema = get->table->schema();
   if (!schema) return Error(ref.loc, "table '" + written + "' has no schema");
   for (int i = 0; i < schema->num_fields(); ++i) {
     get->projection.push_back(i);

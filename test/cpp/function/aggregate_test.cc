@@ -47,8 +47,10 @@ TEST_F(AggregateTest, SumAvgTypes) {
   EXPECT_TRUE(Bind("sum", {Arr(int32(), "[]")}, true).distinct_input);
   EXPECT_TRUE(Bind("avg", {Arr(int32(), "[]")}).return_type->Equals(*float64()));
   auto avg_dec = Bind("avg", {Arr(decimal128(10, 2), "[]")});
-  EXPECT_TRUE(avg_dec.arg_types[0]->Equals(*decimal128(38, 6)));
+  EXPECT_EQ(avg_dec.hash_function, "shoal_hash_avg_decimal");
+  EXPECT_TRUE(avg_dec.arg_types[0]->Equals(*decimal128(10, 2)));  // no cast
   EXPECT_TRUE(avg_dec.return_type->Equals(*decimal128(38, 6)));
+  EXPECT_EQ(Bind("sum", {Arr(decimal128(10, 2), "[]")}).hash_function, "shoal_hash_sum_decimal");
   auto avg_wide = Bind("mean", {Arr(decimal128(38, 2), "[]")});
   EXPECT_TRUE(avg_wide.return_type->Equals(*decimal128(38, 2)));
   auto bad = FunctionCatalog::Get().BindAggregate("sum", Args({Arr(utf8(), "[]")}), false);

@@ -78,11 +78,16 @@ TEST_F(OperatorTest, DateArithmetic) {
 TEST_F(OperatorTest, IntervalArithmetic) {
   auto ts = arrow::timestamp(arrow::TimeUnit::MICRO);
   auto iv = arrow::month_day_nano_interval();
-  // 2024-01-31 + 1 month = 2024-02-29 (clamped); date + interval is a timestamp.
+  // 2024-01-31 + 1 month = 2024-02-29 (clamped); date + a constant interval of
+  // months/days is a date.
   int32_t jan31 = 19753;  // 2024-01-31
   std::shared_ptr<arrow::Scalar> one_month = std::make_shared<arrow::MonthDayNanoIntervalScalar>(
       arrow::MonthDayNanoIntervalType::MonthDayNanos{1, 0, 0});
-  ExpectEval("+", {Arr(date32(), "[" + std::to_string(jan31) + "]"), one_month}, ts,
+  ExpectEval("+", {Arr(date32(), "[" + std::to_string(jan31) + "]"), one_month}, date32(),
+             "[" + std::to_string(jan31 + 29) + "]");
+  // With an interval column the type is decided before the values are known: a timestamp.
+  auto iv_col = arrow::MakeArrayFromScalar(*one_month, 1).ValueOrDie();
+  ExpectEval("+", {Arr(date32(), "[" + std::to_string(jan31) + "]"), iv_col}, ts,
              "[\"2024-02-29 00:00:00\"]");
   std::shared_ptr<arrow::Scalar> day_hour = std::make_shared<arrow::MonthDayNanoIntervalScalar>(
       arrow::MonthDayNanoIntervalType::MonthDayNanos{0, 1, 3600LL * 1000000000LL});
@@ -90,10 +95,53 @@ TEST_F(OperatorTest, IntervalArithmetic) {
              R"(["2024-02-28 23:30:00"])");
   ExpectEval("+", {day_hour, Arr(ts, R"(["2024-03-01 00:00:00"])")}, ts,
              R"(["2024-03-02 01:00:00"])");
+  // A time part makes date + interval a timestamp.
+  ExpectEval("+", {day_hour, Arr(date32(), "[" + std::to_string(jan31) + "]")}, ts,
+             R"(["2024-02-01 01:00:00"])");
+  ExpectEval("-", {Arr(date32(), "[" + std::to_string(jan31) + "]"), day_hour}, ts,
+             R"(["2024-01-29 23:00:00"])");
   // timestamp - timestamp is a duration.
   ExpectEval("-", {Arr(ts, R"(["2024-03-01 00:00:01"])"), Arr(ts, R"(["2024-03-01 00:00:00"])")},
              arrow::duration(arrow::TimeUnit::MICRO), "[1000000]");
   ExpectError("+", {Arr(date32(), "[1]"), Arr(date32(), "[1]")}, "candidates");
+}
+
+TEST_F(OperatorTest, DateIntervalIsDate) {
+  using MDN = arrow::MonthDayNanoIntervalType::MonthDayNanos;
+  auto iv = [](int32_t months, int32_t days) -> std::shared_ptr<arrow::Scalar> {
+    return std::make_shared<arrow::MonthDayNanoIntervalScalar>(MDN{months, days, 0});
+  };
+  auto d = [](const std::string& s) {
+    return Sc(date32(), std::to_string(
+                            std::static_pointer_cast<arrow::Date32Scalar>(
+                                arrow::Scalar::Parse(date32(), s).ValueOrDie())->value));
+  };
+  auto days = [](const std::string& s) {
+    return std::to_string(std::static_pointer_cast<arrow::Date32Scalar>(
+                              arrow::Scalar::Parse(date32(), s).ValueOrDie())->value);
+  };
+  // TPC-H: DATE '1998-12-01' - INTERVAL '90' DAY, DATE '1994-01-01' + INTERVAL '1' YEAR.
+  ExpectEval("-", {d("1998-12-01"), iv(0, 90)}, date32(), "[" + days("1998-09-02") + "]");
+  ExpectEval("+", {d("1994-01-01"), iv(12, 0)}, date32(), "[" + days("1995-01-01") + "]");
+  ExpectEval("+", {iv(3, 0), d("1993-07-01")}, date32(), "[" + days("1993-10-01") + "]");
+  // Month end clamping, negative intervals, leap years, NULLs.
+  ExpectEval("-", {Arr(date32(), "[" + days("2024-03-31") + ", " + days("2023-03-31") + ", null]"),
+                   iv(1, 0)},
+             date32(), "[" + days("2024-02-29") + ", " + days("2023-02-28") + ", null]");
+  ExpectEval("+", {Arr(date32(), "[" + days("2024-01-31") + "]"), iv(-1, 1)}, date32(),
+             "[" + days("2024-01-01") + "]");
+  ExpectEval("+", {Arr(date32(), "[0]"), Sc(arrow::month_day_nano_interval(), "null")}, date32(),
+             "[null]");
+  ExpectError("+", {Arr(date32(), "[2147483000]"), iv(0, 100000)}, "date out of range");
+  // A comparison of a date column with such a constant stays a date comparison.
+  auto sum = FunctionCatalog::Get().BindScalar("+", Args({d("1994-01-01"), iv(12, 0)}));
+  ASSERT_TRUE(sum.ok());
+  EXPECT_TRUE(sum->return_type->Equals(*date32()));
+  auto cmp = FunctionCatalog::Get().BindScalar(
+      "<", {ScalarArg{date32(), nullptr}, ScalarArg{sum->return_type, nullptr}});
+  ASSERT_TRUE(cmp.ok());
+  EXPECT_TRUE(cmp->arg_types[0]->Equals(*date32()));
+  EXPECT_TRUE(cmp->arg_types[1]->Equals(*date32()));
 }
 
 TEST_F(OperatorTest, ComparisonCoercion) {

@@ -35,6 +35,7 @@ TEST(MemoryTableTest, ScansSlicesAndProjects) {
   ASSERT_OK_AND_ASSIGN(auto got, Drain(*scan));
   EXPECT_EQ(got->num_rows(), 200);
   EXPECT_EQ(got->num_columns(), 2);
+  EXPECT_EQ(scan->metrics().rows_read, 207);  // 7 read above, then everything
   req.limit = 50;
   ASSERT_OK_AND_ASSIGN(got, ScanToTable(*table, req));
   EXPECT_EQ(got->num_rows(), 50);
@@ -104,6 +105,7 @@ TEST(StreamTableTest, IsOneShot) {
   ASSERT_EQ(scan->morsels().size(), 1u);
   ASSERT_OK_AND_ASSIGN(auto got, Drain(*scan));
   EXPECT_EQ(got->num_rows(), 20);
+  EXPECT_EQ(scan->metrics().rows_read, 20);
   EXPECT_EQ(got->schema()->field(0)->name(), "s");
   auto again = table->Scan(req);
   ASSERT_FALSE(again.ok());

@@ -3,6 +3,8 @@
 #include <thread>
 
 #include <arrow/compute/expression.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
 
 #include "io_test_util.h"
 #include "shoal/io/parquet_table.h"
@@ -107,6 +109,39 @@ TEST_F(ParquetTableTest, LimitStopsCreatingMorsels) {
   EXPECT_EQ(scan->morsels().size(), 2u);
   ASSERT_OK_AND_ASSIGN(auto got, Drain(*scan));
   EXPECT_EQ(got->num_rows(), 150);
+}
+
+TEST_F(ParquetTableTest, RunTimeMetricsCountRowsAndBytesRead) {
+  WriteParquetFile(SampleTable(1000), Path("t.parquet"), 100);
+  // The compressed size of columns x (leaf 0) and s (leaf 2) in row groups 9 and 8.
+  auto input = arrow::io::ReadableFile::Open(Path("t.parquet")).ValueOrDie();
+  auto meta = parquet::ParquetFileReader::Open(input)->metadata();
+  int64_t expected_bytes = 0;
+  for (int rg : {8, 9}) {
+    for (int leaf : {0, 2}) {
+      expected_bytes += meta->RowGroup(rg)->ColumnChunk(leaf)->total_compressed_size();
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto table, MakeParquetTable(Path("t.parquet")));
+  ScanRequest req;
+  req.columns = {2, 0};
+  req.filter = cp::greater(cp::field_ref("x"), cp::literal(int64_t{850}));
+  ASSERT_OK_AND_ASSIGN(auto scan, table->Scan(req));
+  EXPECT_EQ(scan->metrics().rows_read, 0);
+  EXPECT_EQ(scan->metrics().bytes_read, 0);
+  ASSERT_OK_AND_ASSIGN(auto got, Drain(*scan));
+  auto m = scan->metrics();
+  EXPECT_EQ(m.rows_read, 200);
+  EXPECT_EQ(m.bytes_read, expected_bytes);
+  EXPECT_EQ(m.row_groups_total, 10);  // planning counters are kept
+  EXPECT_EQ(m.row_groups_pruned, 8);
+  // A limit counts only the rows produced; no columns reads no bytes.
+  req = ScanRequest{};
+  req.limit = 150;
+  ASSERT_OK_AND_ASSIGN(scan, table->Scan(req));
+  ASSERT_OK_AND_ASSIGN(got, Drain(*scan));
+  EXPECT_EQ(scan->metrics().rows_read, 150);
+  EXPECT_EQ(scan->metrics().bytes_read, 0);
 }
 
 TEST_F(ParquetTableTest, HivePartitionsDiscoveredTypedAndNull) {
@@ -317,6 +352,7 @@ TEST_F(ParquetTableTest, MorselsOpenConcurrentlyFromWorkerThreads) {
     for (auto& w : workers) w.join();
     EXPECT_FALSE(failed.load());
     EXPECT_EQ(rows.load(), 6000);
+    EXPECT_EQ(scan->metrics().rows_read, 6000);
     EXPECT_EQ(sum.load(), 5999LL * 6000 / 2);
   }
 }

@@ -2,6 +2,7 @@
 // counts, optimize them and check the plan shapes: no subqueries left, no
 // per-row nested loops for the correlated queries, pruned scans.
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -288,6 +289,131 @@ TEST_F(TpchPlanTest, ScansArePrunedAndFiltered) {
   // l_quantity, l_extendedprice, l_discount, l_shipdate
   EXPECT_EQ(get->output.size(), 4u) << printed;
   EXPECT_FALSE(get->As<LogicalGet>().filters.empty()) << printed;
+}
+
+/// Return the set of table names under `op`, comma separated, in plan order.
+std::string TablesUnder(const LogicalOpPtr& op) {
+  if (op->kind == LogicalOpKind::kGet) return op->As<LogicalGet>().table_name;
+  std::string out;
+  for (const auto& c : op->children) {
+    std::string t = TablesUnder(c);
+    if (!out.empty() && !t.empty()) out += ",";
+    out += t;
+  }
+  return out;
+}
+
+bool Has(const std::string& tables, const std::string& name) {
+  return ("," + tables + ",").find("," + name + ",") != std::string::npos;
+}
+
+TEST_F(TpchPlanTest, Q5JoinsCustomerWithSupplierOnlyThroughLineitem) {
+  std::string printed;
+  auto plan = Plan("q05.sql", &printed);
+  if (!plan) GTEST_SKIP() << "q05 did not bind";
+  std::vector<std::shared_ptr<LogicalJoin>> joins;
+  CollectJoins(plan, &joins);
+  ASSERT_EQ(joins.size(), 5u) << printed;
+  for (const auto& j : joins) {
+    std::string all = TablesUnder(j);
+    if (Has(all, "customer") && Has(all, "supplier")) {
+      EXPECT_TRUE(Has(all, "lineitem")) << printed;
+    }
+    // No intermediate result above lineitem's size (the cross-nation join makes 60M).
+    EXPECT_LE(*j->estimated_rows, 6001215) << printed;
+  }
+  // Supplier joins last, on both s_suppkey and s_nationkey.
+  EXPECT_EQ(TablesUnder(joins[0]->children[1]), "supplier") << printed;
+  EXPECT_EQ(joins[0]->conditions.size(), 2u) << printed;
+}
+
+TEST_F(TpchPlanTest, SemiAndAntiJoinsBuildOnTheSmallSide) {
+  for (const char* q : {"q04.sql", "q21.sql", "q22.sql"}) {
+    std::string printed;
+    auto plan = Plan(q, &printed);
+    if (!plan) continue;
+    std::vector<std::shared_ptr<LogicalJoin>> joins;
+    CollectJoins(plan, &joins);
+    int checked = 0;
+    for (const auto& j : joins) {
+      if (j->join_type != JoinType::kSemi && j->join_type != JoinType::kAnti) continue;
+      // The right side reads lineitem / orders in full; the left side is filtered.
+      EXPECT_FALSE(j->build_right) << q << ": " << j->Describe() << "\n" << printed;
+      ++checked;
+    }
+    EXPECT_GT(checked, 0) << q << "\n" << printed;
+  }
+}
+
+TEST_F(TpchPlanTest, GroupedSubqueriesAreReducedBySemiJoins) {
+  // Q2, Q17 and Q20 aggregate per part key; the selected parts reduce the input.
+  for (const char* q : {"q02.sql", "q17.sql", "q20.sql"}) {
+    std::string printed;
+    auto plan = Plan(q, &printed);
+    if (!plan) continue;
+    bool reduced = false;
+    std::function<void(const LogicalOpPtr&)> walk = [&](const LogicalOpPtr& op) {
+      if (op->kind == LogicalOpKind::kAggregate && !op->As<LogicalAggregate>().groups.empty()) {
+        std::vector<std::shared_ptr<LogicalJoin>> joins;
+        CollectJoins(op, &joins);
+        for (const auto& j : joins) {
+          if (j->join_type == JoinType::kSemi && Has(TablesUnder(j->children[1]), "part")) {
+            reduced = true;
+          }
+        }
+      }
+      for (const auto& c : op->children) walk(c);
+    };
+    walk(plan);
+    EXPECT_TRUE(reduced) << q << "\n" << printed;
+  }
+}
+
+TEST_F(TpchPlanTest, Q18InSubqueryFiltersOrdersFirst) {
+  std::string printed;
+  auto plan = Plan("q18.sql", &printed);
+  if (!plan) GTEST_SKIP() << "q18 did not bind";
+  std::vector<std::shared_ptr<LogicalJoin>> joins;
+  CollectJoins(plan, &joins);
+  int semis = 0;
+  for (const auto& j : joins) {
+    if (j->join_type != JoinType::kSemi) continue;
+    ++semis;
+    // The semi join sits directly on the orders scan, with the grouped
+    // subquery (HAVING sum > 300) on the build side.
+    EXPECT_EQ(TablesUnder(j->children[0]), "orders") << printed;
+    EXPECT_TRUE(j->build_right) << printed;
+    EXPECT_LT(*j->estimated_rows, 1500000) << printed;
+  }
+  EXPECT_EQ(semis, 1) << printed;
+  // lineitem probes the reduced orders: it is never on a build side.
+  for (const auto& j : joins) {
+    const auto& build = j->build_right ? j->children[1] : j->children[0];
+    if (j->join_type == JoinType::kInner) {
+      EXPECT_FALSE(Has(TablesUnder(build), "lineitem") && !Has(TablesUnder(build), "orders"))
+          << printed;
+    }
+  }
+}
+
+TEST_F(TpchPlanTest, NoJoinBuildsOnItsMuchLargerInput) {
+  // Every hash join builds on the input with the smaller estimate (null-aware
+  // mark joins excepted), over all 22 queries.
+  for (int q = 1; q <= 22; ++q) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "q%02d.sql", q);
+    std::string printed;
+    auto plan = Plan(name, &printed);
+    if (!plan) continue;
+    std::vector<std::shared_ptr<LogicalJoin>> joins;
+    CollectJoins(plan, &joins);
+    for (const auto& j : joins) {
+      if (j->join_type == JoinType::kMark && j->mark_null_aware) continue;
+      double l = *j->children[0]->estimated_rows, r = *j->children[1]->estimated_rows;
+      double build = j->build_right ? r : l, probe = j->build_right ? l : r;
+      EXPECT_LE(build, probe * 1.0001 + 1) << name << ": " << j->Describe() << "\n" << printed;
+    }
+  }
 }
 
 TEST_F(TpchPlanTest, PrintPlansForInspection) {

@@ -1,0 +1,333 @@
+#include "shoal/delta/delta_table.h"
+
+#include <mutex>
+
+#include <arrow/compute/expression.h>
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/scalar.h>
+#include <arrow/type.h>
+
+#include "shoal/common/strings.h"
+#include "shoal/delta/arrow_engine.h"
+#include "shoal/delta/delta_file_reader_internal.h"
+#include "shoal/delta/stats.h"
+#include "shoal/io/file_listing.h"
+#include "shoal/io/pruning.h"
+#include "shoal/io/scan_util.h"
+
+namespace shoal::delta {
+
+namespace cp = arrow::compute;
+
+struct DeltaTableProvider::State {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<arrow::fs::FileSystem> fs;
+  std::string root;  ///< Table root inside `fs`.
+  DeltaTableOptions options;
+  /// Logical schema (+ the file column when requested).
+  std::shared_ptr<arrow::Schema> schema;
+  /// Per schema column: index into partition_fields, or -1.
+  std::vector<int> partition_slot;
+  std::vector<std::shared_ptr<arrow::Field>> partition_fields;
+  int file_column = -1;  ///< Schema index of the file column, or -1.
+
+  struct File {
+    const AddFile* add = nullptr;
+    std::string path;  ///< Path inside `fs`.
+    std::vector<std::shared_ptr<arrow::Scalar>> partition_values;
+    cp::Expression partition_guarantee;
+  };
+  std::vector<File> files;
+
+  // Statistics, decoded on the first scan with a filter on data columns.
+  mutable std::once_flag stats_once;
+  mutable std::vector<std::shared_ptr<const ParsedStats>> stats;
+
+  void DecodeStats() const {
+    std::call_once(stats_once, [this]() {
+      StatsTypes types;
+      const auto& annotated = *snapshot->annotated_schema();
+      for (const auto& f : annotated.fields()) {
+        if (arrow::is_nested(f->type()->id())) continue;
+        types[PhysicalName(*f, snapshot->column_mapping_mode())] = f->type();
+      }
+      stats.resize(files.size());
+      for (size_t i = 0; i < files.size(); ++i) {
+        const AddFile& a = *files[i].add;
+        if (a.stats_parsed) {
+          stats[i] = a.stats_parsed;
+        } else if (a.stats) {
+          auto parsed = ParseStatsJson(*a.stats, types);
+          if (parsed.ok()) stats[i] = std::make_shared<ParsedStats>(std::move(*parsed));
+        }
+      }
+    });
+  }
+};
+
+namespace {
+
+Result<std::string> DataFilePath(const std::string& root, const std::string& raw) {
+  std::string path = DecodeActionPath(raw);
+  if (!path.empty() && path[0] == '/') return path;
+  if (path.find("://") != std::string::npos) {
+    return Status::NotImplemented("data file '", raw, "' is on another file system");
+  }
+  return JoinPath(root, path);
+}
+
+Result<int64_t> ParseIntOption(const std::string& key, const std::string& value) {
+  char* end = nullptr;
+  long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || !end || *end != '\0') {
+    return Status::Invalid("option '", key, "' must be an integer, not '", value, "'");
+  }
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace
+
+Result<DeltaTableOptions> ParseDeltaOptions(const std::map<std::string, std::string>& options) {
+  DeltaTableOptions out;
+  for (const auto& [k, v] : options) {
+    std::string key = ToLower(k);
+    if (key == "version") {
+      ARROW_ASSIGN_OR_RAISE(auto ver, ParseIntOption(k, v));
+      out.spec.version = ver;
+    } else if (key == "timestamp") {
+      auto us = ParseTimestampMicros(v);
+      if (!us) {
+        return Status::Invalid("option 'timestamp' must be a timestamp such as "
+                               "'2026-01-01 00:00:00', not '", v, "'");
+      }
+      out.spec.timestamp_ms = *us / 1000;
+    } else if (key == "file_column_name") {
+      out.file_column_name = v;
+    } else if (key == "file_skipping") {
+      std::string b = ToLower(v);
+      if (b != "true" && b != "false") {
+        return Status::Invalid("option 'file_skipping' must be true or false, not '", v, "'");
+      }
+      out.file_skipping = b == "true";
+    } else {
+      out.storage_options[k] = v;
+    }
+  }
+  return out;
+}
+
+Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
+    const std::string& location, const DeltaTableOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(location, options.filesystem));
+  std::string root = loc.path;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  auto engine = MakeArrowEngine(loc.fs);
+  ARROW_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Make(engine, root, options.spec));
+  return FromSnapshot(std::move(snapshot), loc.fs, options);
+}
+
+Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
+    std::shared_ptr<const Snapshot> snapshot, std::shared_ptr<arrow::fs::FileSystem> fs,
+    const DeltaTableOptions& options) {
+  auto state = std::make_shared<State>();
+  state->snapshot = snapshot;
+  state->fs = std::move(fs);
+  state->root = snapshot->table_root();
+  state->options = options;
+  const auto& logical = *snapshot->schema();
+  const auto& annotated = *snapshot->annotated_schema();
+  const auto mode = snapshot->column_mapping_mode();
+  arrow::FieldVector fields = logical.fields();
+  state->partition_slot.assign(fields.size(), -1);
+  std::vector<std::string> physical_partition_names;
+  for (const auto& p : snapshot->metadata().partition_columns) {
+    int idx = logical.GetFieldIndex(p);
+    if (idx < 0) return Status::Invalid("partition column '", p, "' is not in the schema");
+    if (arrow::is_nested(logical.field(idx)->type()->id())) {
+      return Status::NotImplemented("partition column '", p, "' has a nested type");
+    }
+    state->partition_slot[idx] = static_cast<int>(state->partition_fields.size());
+    state->partition_fields.push_back(logical.field(idx));
+    physical_partition_names.push_back(PhysicalName(*annotated.field(idx), mode));
+  }
+  if (!options.file_column_name.empty()) {
+    if (logical.GetFieldIndex(options.file_column_name) >= 0) {
+      return Status::Invalid("file_column_name '", options.file_column_name,
+                             "' is already a column of the table");
+    }
+    state->file_column = static_cast<int>(fields.size());
+    fields.push_back(arrow::field(options.file_column_name, arrow::utf8(), false));
+    state->partition_slot.push_back(-1);
+  }
+  state->schema = arrow::schema(std::move(fields));
+
+  state->files.reserve(snapshot->files().size());
+  for (const auto& add : snapshot->files()) {
+    State::File f;
+    f.add = &add;
+    ARROW_ASSIGN_OR_RAISE(f.path, DataFilePath(state->root, add.path));
+    for (size_t p = 0; p < state->partition_fields.size(); ++p) {
+      const auto& field = state->partition_fields[p];
+      auto it = add.partition_values.find(physical_partition_names[p]);
+      if (it == add.partition_values.end()) it = add.partition_values.find(field->name());
+      std::optional<std::string> raw;
+      if (it != add.partition_values.end()) raw = it->second;
+      auto value = ParsePartitionValue(raw, field->type());
+      if (!value.ok()) {
+        return value.status().WithMessage("Delta table '", state->root, "' file '", add.path,
+                                          "' column '", field->name(), "': ",
+                                          value.status().message());
+      }
+      f.partition_values.push_back(*value);
+    }
+    f.partition_guarantee = PartitionGuarantee(state->partition_fields, f.partition_values);
+    state->files.push_back(std::move(f));
+  }
+  return std::shared_ptr<DeltaTableProvider>(new DeltaTableProvider(std::move(state)));
+}
+
+std::shared_ptr<arrow::Schema> DeltaTableProvider::schema() const { return state_->schema; }
+
+const std::shared_ptr<const Snapshot>& DeltaTableProvider::snapshot() const {
+  return state_->snapshot;
+}
+
+TableStatistics DeltaTableProvider::statistics() const {
+  TableStatistics out;
+  int64_t bytes = 0;
+  for (const auto& f : state_->files) bytes += std::max<int64_t>(f.add->size, 0);
+  out.total_bytes = bytes;
+  state_->DecodeStats();
+  int64_t rows = 0;
+  for (size_t i = 0; i < state_->files.size(); ++i) {
+    const auto& s = state_->stats[i];
+    if (!s || !s->num_records) return out;
+    rows += *s->num_records;
+    if (state_->files[i].add->deletion_vector) rows -= state_->files[i].add->deletion_vector->cardinality;
+  }
+  out.num_rows = rows;
+  out.exact = true;
+  return out;
+}
+
+Result<std::shared_ptr<TableProvider>> DeltaTableProvider::TimeTravel(const TableVersion& at) const {
+  DeltaTableOptions options = state_->options;
+  options.spec = SnapshotSpec{};
+  if (at.version) options.spec.version = *at.version;
+  if (at.timestamp_us) {
+    // Floor division: a timestamp before the epoch stays before it.
+    int64_t us = *at.timestamp_us;
+    options.spec.timestamp_ms = us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+  }
+  const auto& snap = *state_->snapshot;
+  ARROW_ASSIGN_OR_RAISE(auto other, Snapshot::Make(snap.engine(), snap.table_root(), options.spec));
+  ARROW_ASSIGN_OR_RAISE(auto provider, FromSnapshot(std::move(other), state_->fs, options));
+  return std::static_pointer_cast<TableProvider>(provider);
+}
+
+Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& request) const {
+  const State& st = *state_;
+  const Snapshot& snap = *st.snapshot;
+  ARROW_ASSIGN_OR_RAISE(auto output_schema, ProjectSchema(*st.schema, request.columns));
+  std::optional<cp::Expression> filter;
+  if (st.options.file_skipping) filter = BindPruningFilter(request.filter, *st.schema);
+
+  // Data columns to read, and the columns the statistics may talk about.
+  const auto& annotated = *snap.annotated_schema();
+  std::vector<std::shared_ptr<arrow::Field>> read_columns;
+  for (int c : request.columns) {
+    if (c < annotated.num_fields() && st.partition_slot[c] < 0) {
+      read_columns.push_back(annotated.field(c));
+    }
+  }
+  std::vector<StatsColumn> stats_columns;
+  if (filter) {
+    for (const auto& ref : cp::FieldsInExpression(*filter)) {
+      const std::string* name = ref.name();
+      if (!name) continue;
+      int idx = annotated.GetFieldIndex(*name);
+      if (idx < 0 || st.partition_slot[idx] >= 0) continue;
+      const auto& f = annotated.field(idx);
+      if (arrow::is_nested(f->type()->id())) continue;
+      bool dup = false;
+      for (const auto& s : stats_columns) dup = dup || s.name == *name;
+      if (!dup) {
+        stats_columns.push_back(StatsColumn{*name, PhysicalName(*f, snap.column_mapping_mode()),
+                                            snap.schema()->field(idx)->type()});
+      }
+    }
+    if (!stats_columns.empty()) st.DecodeStats();
+  }
+  std::optional<int64_t> remaining;
+  if (request.limit && IsLiteralTrue(request.filter)) {
+    remaining = *request.limit;
+    st.DecodeStats();  // row counts let the scan stop planning files early
+  }
+
+  ScanMetricsSnapshot metrics;
+  std::vector<std::shared_ptr<ScanMorsel>> morsels;
+  const bool partitioned = !st.partition_fields.empty();
+  for (size_t i = 0; i < st.files.size(); ++i) {
+    if (remaining && *remaining <= 0) break;
+    const State::File& file = st.files[i];
+    ++metrics.files_total;
+    if (filter && partitioned && CanSkip(*filter, file.partition_guarantee)) {
+      ++metrics.files_pruned;
+      continue;
+    }
+    if (filter && !stats_columns.empty() && st.stats[i]) {
+      bool skip = true;
+      for (const auto& g : StatsGuarantees(*st.stats[i], stats_columns)) {
+        if (IsLiteralTrue(g) || !CanSkip(*filter, cp::and_(file.partition_guarantee, g))) {
+          skip = false;
+          break;
+        }
+      }
+      if (skip) {
+        ++metrics.files_pruned;
+        continue;
+      }
+    }
+    internal::DataFileRead read;
+    read.fs = st.fs;
+    read.path = file.path;
+    read.size = file.add->size;
+    read.columns = read_columns;
+    read.mode = snap.column_mapping_mode();
+    read.filter = filter;
+    read.deletion_vector = file.add->deletion_vector;
+    read.engine = snap.engine();
+    read.table_root = st.root;
+    MorselOutput& out = read.out;
+    out.schema = output_schema;
+    out.batch_size = request.batch_size > 0 ? request.batch_size : 8192;
+    out.limit = remaining;
+    out.description = "'" + file.path + "' of Delta table '" + st.root + "'";
+    out.constants.resize(output_schema->num_fields());
+    for (size_t j = 0; j < request.columns.size(); ++j) {
+      int c = request.columns[j];
+      if (c == st.file_column) {
+        out.constants[j] = std::make_shared<arrow::StringScalar>(DecodeActionPath(file.add->path));
+      } else if (st.partition_slot[c] >= 0) {
+        out.constants[j] = file.partition_values[st.partition_slot[c]];
+      }
+    }
+    if (remaining) {
+      // Without statistics a file's row count is unknown: keep planning files.
+      std::shared_ptr<const ParsedStats> s;
+      if (!st.stats.empty()) s = st.stats[i];
+      if (s && s->num_records) {
+        int64_t n = *s->num_records;
+        if (file.add->deletion_vector) n -= file.add->deletion_vector->cardinality;
+        *remaining -= n;
+      }
+    }
+    int64_t index = static_cast<int64_t>(morsels.size());
+    std::string desc = out.description;
+    morsels.push_back(std::make_shared<FunctionMorsel>(
+        index, desc, [read = std::move(read), keep = state_]() { return internal::OpenDataFile(read); }));
+  }
+  return std::make_shared<BasicTableScan>(output_schema, std::move(morsels), metrics);
+}
+
+}  // namespace shoal::delta

@@ -1,0 +1,67 @@
+// A Delta table as a Shoal TableProvider: a snapshot's live files become scan
+// morsels (one per data file, read by the io layer's adapters), files whose
+// partition values or statistics cannot match the filter are skipped, and
+// time travel loads another snapshot.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <arrow/filesystem/type_fwd.h>
+
+#include "shoal/catalog/table_provider.h"
+#include "shoal/common/status.h"
+#include "shoal/delta/snapshot.h"
+
+namespace shoal::delta {
+
+/// How to open a Delta table.
+struct DeltaTableOptions {
+  /// Version or timestamp to load (latest when both are empty).
+  SnapshotSpec spec;
+  /// File system; null: resolved from the location (local paths, file:// URIs).
+  std::shared_ptr<arrow::fs::FileSystem> filesystem;
+  /// Storage settings (credentials, region, ...) for remote file systems.
+  std::map<std::string, std::string> storage_options;
+  /// When not empty, add a utf8 column of this name holding each row's data file.
+  std::string file_column_name;
+  /// Skip files using partition values and statistics.
+  bool file_skipping = true;
+};
+
+/// Return `options` filled from SQL / Python OPTIONS: 'version', 'timestamp'
+/// (text such as '2026-01-01 00:00:00'), 'file_column_name', 'file_skipping';
+/// other keys are storage options.
+Result<DeltaTableOptions> ParseDeltaOptions(const std::map<std::string, std::string>& options);
+
+/// The Delta table provider (kind "delta").
+class DeltaTableProvider : public TableProvider {
+ public:
+  /// Open the table at `location` (a local path or file:// URI, or a path inside
+  /// `options.filesystem`).
+  static Result<std::shared_ptr<DeltaTableProvider>> Make(const std::string& location,
+                                                          const DeltaTableOptions& options = {});
+  /// Wrap an already loaded snapshot.
+  static Result<std::shared_ptr<DeltaTableProvider>> FromSnapshot(
+      std::shared_ptr<const Snapshot> snapshot, std::shared_ptr<arrow::fs::FileSystem> fs,
+      const DeltaTableOptions& options);
+
+  std::shared_ptr<arrow::Schema> schema() const override;
+  std::string kind() const override { return "delta"; }
+  TableStatistics statistics() const override;
+  Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const override;
+  Result<std::shared_ptr<TableProvider>> TimeTravel(const TableVersion& at) const override;
+
+  /// Return the loaded snapshot.
+  const std::shared_ptr<const Snapshot>& snapshot() const;
+
+  struct State;
+
+ private:
+  explicit DeltaTableProvider(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  std::shared_ptr<const State> state_;
+};
+
+}  // namespace shoal::delta

@@ -1,0 +1,81 @@
+// A small JSON document model and parser for the Delta log: commit files are
+// newline-delimited JSON with one action per line; statistics, schemas and
+// _last_checkpoint are JSON strings. Numbers keep their text so that long and
+// decimal values are not rounded through a double.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "shoal/common/status.h"
+
+namespace shoal::delta {
+
+/// One JSON value (null, boolean, number, string, array or object).
+class JsonValue {
+ public:
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+
+  JsonValue() = default;
+  /// Return a boolean value.
+  static JsonValue Bool(bool b);
+  /// Return a number value from its JSON text.
+  static JsonValue Number(std::string text);
+  /// Return a string value.
+  static JsonValue String(std::string s);
+  /// Return an empty array.
+  static JsonValue Array();
+  /// Return an empty object.
+  static JsonValue Object();
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool is_bool() const { return type_ == Type::kBool; }
+  bool is_number() const { return type_ == Type::kNumber; }
+  bool is_string() const { return type_ == Type::kString; }
+  bool is_array() const { return type_ == Type::kArray; }
+  bool is_object() const { return type_ == Type::kObject; }
+
+  /// Return the boolean (false unless a boolean).
+  bool bool_value() const { return bool_; }
+  /// Return the string, or the number's text.
+  const std::string& text() const { return text_; }
+  /// Return the elements of an array.
+  const std::vector<JsonValue>& elements() const { return elements_; }
+  /// Return the members of an object, in document order.
+  const std::vector<std::pair<std::string, JsonValue>>& members() const { return members_; }
+
+  /// Return the member `key` of an object, or nullptr (also for non-objects).
+  const JsonValue* Find(std::string_view key) const;
+  /// Return the number as int64 if it is an integer number that fits.
+  std::optional<int64_t> AsInt64() const;
+  /// Return the number as a double.
+  std::optional<double> AsDouble() const;
+
+  /// Append to an array.
+  void Append(JsonValue v) { elements_.push_back(std::move(v)); }
+  /// Add a member to an object.
+  void Add(std::string key, JsonValue v) { members_.emplace_back(std::move(key), std::move(v)); }
+
+  /// Return the value as compact JSON text.
+  std::string ToJson() const;
+
+ private:
+  Type type_ = Type::kNull;
+  bool bool_ = false;
+  std::string text_;
+  std::vector<JsonValue> elements_;
+  std::vector<std::pair<std::string, JsonValue>> members_;
+};
+
+/// Parse one JSON document. Errors give the byte offset and what was expected.
+Result<JsonValue> ParseJson(std::string_view text);
+
+/// Return `s` quoted and escaped as a JSON string.
+std::string JsonQuote(std::string_view s);
+
+}  // namespace shoal::delta

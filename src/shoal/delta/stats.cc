@@ -1,0 +1,198 @@
+#include "shoal/delta/stats.h"
+
+#include <cmath>
+
+#include <arrow/scalar.h>
+#include <arrow/type.h>
+#include <arrow/util/decimal.h>
+
+#include "shoal/delta/json.h"
+#include "shoal/delta/schema.h"
+
+namespace shoal::delta {
+
+namespace cp = arrow::compute;
+
+namespace {
+
+std::shared_ptr<arrow::Scalar> ToScalar(const JsonValue& v,
+                                        const std::shared_ptr<arrow::DataType>& type) {
+  if (v.is_null()) return nullptr;
+  switch (type->id()) {
+    case arrow::Type::INT8:
+    case arrow::Type::INT16:
+    case arrow::Type::INT32:
+    case arrow::Type::INT64: {
+      auto i = v.AsInt64();
+      if (!i) return nullptr;
+      auto s = arrow::MakeScalar(type, *i);
+      return s.ok() ? *s : nullptr;
+    }
+    case arrow::Type::FLOAT:
+    case arrow::Type::DOUBLE: {
+      auto d = v.AsDouble();
+      if (!d || std::isnan(*d)) return nullptr;
+      if (type->id() == arrow::Type::FLOAT) return std::make_shared<arrow::FloatScalar>(static_cast<float>(*d));
+      return std::make_shared<arrow::DoubleScalar>(*d);
+    }
+    case arrow::Type::STRING:
+      if (!v.is_string()) return nullptr;
+      return std::make_shared<arrow::StringScalar>(v.text());
+    case arrow::Type::DATE32: {
+      if (!v.is_string()) return nullptr;
+      auto d = ParseDateDays(v.text());
+      if (!d) return nullptr;
+      return std::make_shared<arrow::Date32Scalar>(*d);
+    }
+    case arrow::Type::TIMESTAMP: {
+      if (!v.is_string()) return nullptr;
+      auto t = ParseTimestampMicros(v.text());
+      if (!t) return nullptr;
+      return std::make_shared<arrow::TimestampScalar>(*t, type);
+    }
+    case arrow::Type::DECIMAL128: {
+      if (!v.is_number() && !v.is_string()) return nullptr;
+      const auto& dt = static_cast<const arrow::Decimal128Type&>(*type);
+      arrow::Decimal128 d;
+      int32_t precision, scale;
+      if (!arrow::Decimal128::FromString(v.text(), &d, &precision, &scale).ok()) return nullptr;
+      if (scale > dt.scale()) return nullptr;  // would need rounding: skip
+      auto r = d.Rescale(scale, dt.scale());
+      if (!r.ok()) return nullptr;
+      return std::make_shared<arrow::Decimal128Scalar>(*r, type);
+    }
+    default:
+      return nullptr;
+  }
+}
+
+void Collect(const JsonValue* obj, const std::string& prefix, const StatsTypes& types,
+             std::unordered_map<std::string, std::shared_ptr<arrow::Scalar>>* out) {
+  if (!obj || !obj->is_object()) return;
+  for (const auto& [k, v] : obj->members()) {
+    std::string path = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_object()) {
+      Collect(&v, path, types, out);
+      continue;
+    }
+    auto it = types.find(path);
+    if (it == types.end()) continue;
+    if (auto s = ToScalar(v, it->second)) (*out)[path] = std::move(s);
+  }
+}
+
+void CollectCounts(const JsonValue* obj, const std::string& prefix,
+                   std::unordered_map<std::string, int64_t>* out) {
+  if (!obj || !obj->is_object()) return;
+  for (const auto& [k, v] : obj->members()) {
+    std::string path = prefix.empty() ? k : prefix + "." + k;
+    if (v.is_object()) {
+      CollectCounts(&v, path, out);
+    } else if (auto i = v.AsInt64()) {
+      (*out)[path] = *i;
+    }
+  }
+}
+
+// Return `s` cast to `type` when it is of a different (compatible) type, e.g.
+// stats_parsed written as int32 for a widened long column.
+std::shared_ptr<arrow::Scalar> Conform(const std::shared_ptr<arrow::Scalar>& s,
+                                       const std::shared_ptr<arrow::DataType>& type) {
+  if (!s || !s->is_valid) return nullptr;
+  if (s->type->Equals(*type)) return s;
+  if (s->type->id() == arrow::Type::TIMESTAMP && type->id() == arrow::Type::TIMESTAMP) {
+    const auto& from = static_cast<const arrow::TimestampType&>(*s->type);
+    const auto& to = static_cast<const arrow::TimestampType&>(*type);
+    if (from.unit() == to.unit()) {
+      return std::make_shared<arrow::TimestampScalar>(
+          static_cast<const arrow::TimestampScalar&>(*s).value, type);
+    }
+  }
+  auto cast = s->CastTo(type);
+  return cast.ok() ? *cast : nullptr;
+}
+
+}  // namespace
+
+Result<ParsedStats> ParseStatsJson(const std::string& json, const StatsTypes& types) {
+  auto doc = ParseJson(json);
+  if (!doc.ok()) return Status::Invalid("invalid statistics: ", doc.status().message());
+  ParsedStats out;
+  if (const JsonValue* n = doc->Find("numRecords")) out.num_records = n->AsInt64();
+  if (const JsonValue* t = doc->Find("tightBounds"); t && t->is_bool()) {
+    out.tight_bounds = t->bool_value();
+  }
+  Collect(doc->Find("minValues"), "", types, &out.min_values);
+  Collect(doc->Find("maxValues"), "", types, &out.max_values);
+  CollectCounts(doc->Find("nullCount"), "", &out.null_count);
+  return out;
+}
+
+std::vector<cp::Expression> StatsGuarantees(const ParsedStats& stats,
+                                            const std::vector<StatsColumn>& columns) {
+  // Conjuncts true for every row, and per column that may hold nulls the
+  // bounds that hold for its non-null rows (a null row gets "is null").
+  std::vector<cp::Expression> always;
+  std::vector<std::pair<cp::Expression, cp::Expression>> either;  // (bounds, is_null)
+  for (const auto& c : columns) {
+    auto ref = cp::field_ref(c.name);
+    std::optional<int64_t> nulls;
+    if (auto it = stats.null_count.find(c.physical_name); it != stats.null_count.end()) {
+      nulls = it->second;
+    }
+    if (nulls && stats.num_records && *nulls == *stats.num_records && *nulls > 0) {
+      always.push_back(cp::is_null(ref));
+      continue;
+    }
+    std::shared_ptr<arrow::Scalar> lo, hi;
+    if (auto it = stats.min_values.find(c.physical_name); it != stats.min_values.end()) {
+      lo = Conform(it->second, c.type);
+    }
+    if (auto it = stats.max_values.find(c.physical_name); it != stats.max_values.end()) {
+      hi = Conform(it->second, c.type);
+    }
+    if (hi && c.type->id() == arrow::Type::TIMESTAMP) {
+      // Maxima are truncated to milliseconds: the true maximum can be 999 us later.
+      const auto& ts = static_cast<const arrow::TimestampType&>(*c.type);
+      int64_t widen = ts.unit() == arrow::TimeUnit::MICRO  ? 999
+                      : ts.unit() == arrow::TimeUnit::NANO ? 999999
+                                                           : 0;
+      hi = std::make_shared<arrow::TimestampScalar>(
+          static_cast<const arrow::TimestampScalar&>(*hi).value + widen, c.type);
+    }
+    if (hi && c.type->id() == arrow::Type::STRING &&
+        static_cast<const arrow::StringScalar&>(*hi).value->size() >= 32) {
+      hi.reset();  // possibly a truncated prefix
+    }
+    for (auto* bound : {&lo, &hi}) {
+      if (*bound && ((*bound)->type->id() == arrow::Type::FLOAT ||
+                     (*bound)->type->id() == arrow::Type::DOUBLE)) {
+        // NaN ordering differs between writers: no float bounds with NaN.
+        auto d = (*bound)->CastTo(arrow::float64());
+        if (!d.ok() || std::isnan(static_cast<const arrow::DoubleScalar&>(**d).value)) bound->reset();
+      }
+    }
+    std::vector<cp::Expression> bounds;
+    if (lo) bounds.push_back(cp::greater_equal(ref, cp::literal(lo)));
+    if (hi) bounds.push_back(cp::less_equal(ref, cp::literal(hi)));
+    const bool no_nulls = nulls && *nulls == 0;
+    if (no_nulls) {
+      always.push_back(bounds.empty() ? cp::is_valid(ref) : cp::and_(bounds));
+    } else if (!bounds.empty() && either.size() < 4) {
+      either.emplace_back(cp::and_(bounds), cp::is_null(ref));
+    }
+  }
+  // One alternative per combination of "non-null within bounds" / "null".
+  std::vector<cp::Expression> out;
+  const size_t combos = size_t{1} << either.size();
+  for (size_t mask = 0; mask < combos; ++mask) {
+    std::vector<cp::Expression> parts = always;
+    for (size_t i = 0; i < either.size(); ++i) {
+      parts.push_back((mask >> i) & 1 ? either[i].second : either[i].first);
+    }
+    out.push_back(parts.empty() ? cp::literal(true) : cp::and_(parts));
+  }
+  return out;
+}
+
+}  // namespace shoal::delta
