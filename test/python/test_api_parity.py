@@ -195,8 +195,9 @@ def test_join_forms(ctx):
 
 
 def test_describe():
-    # One thread: the tiny input would otherwise leave some threads without rows.
-    ctx = shoal.SessionContext({"shoal.execution.threads": 1})
+    # More threads than rows: some workers see no rows (regression for the
+    # ungrouped-aggregate merge of never-sized worker states).
+    ctx = shoal.SessionContext({"shoal.execution.threads": 4})
     df = ctx.from_pydict({"n": [1, 2, None, 4], "s": ["b", "a", None, "c"]})
     d = df.describe()
     assert d.schema().names == ["describe", "n", "s"]
@@ -307,3 +308,13 @@ def test_show_and_repr(ctx, capsys):
     html = df._repr_html_()
     assert html.startswith("<table>") and "<th>text</th>" in html and "showing the first 10" in html
     assert repr(ctx.sql("CREATE TABLE nothing (a INT)")) == "DataFrame()\n(no columns)"
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4, 8])
+def test_ungrouped_min_max_with_idle_workers(threads):
+    ctx = shoal.SessionContext({"shoal.execution.threads": threads})
+    ctx.from_pydict({"s": ["x", "y", None, "w"], "n": [3, None, 7, 5]}, name="t")
+    for _ in range(10):
+        assert ctx.sql("SELECT min(s) AS a, max(s) AS b, min(n) AS c, max(n) AS d FROM t").to_pylist() == [
+            {"a": "w", "b": "y", "c": 3, "d": 7}
+        ]
