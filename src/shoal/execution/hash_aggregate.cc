@@ -43,6 +43,8 @@ struct HashAggregateOp::SetState {
   std::unique_ptr<GroupKeyMap> grouper;  // null for the empty key set
   std::vector<std::unique_ptr<cp::KernelState>> kernel_states;
   std::vector<ShoalData> shoal;
+  /// Group ids of an ungrouped aggregate (all zero), reused across chunks by slicing.
+  std::shared_ptr<arrow::Array> zeros;
   uint32_t num_groups() const { return grouper ? grouper->num_groups() : 1; }
 };
 
@@ -182,7 +184,10 @@ Status HashAggregateOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&
       for (int g : sets_[s]) keys.push_back(values[g]);
       ARROW_ASSIGN_OR_RAISE(ids, st.grouper->Consume(keys, input.length));
     } else {
-      ARROW_ASSIGN_OR_RAISE(ids, Zeros(input.length, ectx));
+      if (!st.zeros || st.zeros->length() < input.length) {
+        ARROW_ASSIGN_OR_RAISE(st.zeros, Zeros(std::max<int64_t>(input.length, 8192), ectx));
+      }
+      ids = st.zeros->Slice(0, input.length);
     }
     uint32_t ngroups = st.num_groups();
     for (size_t a = 0; a < aggregates_.size(); ++a) {
