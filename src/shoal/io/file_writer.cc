@@ -1,5 +1,7 @@
 #include "shoal/io/file_writer.h"
 
+#include <charconv>
+
 #include <arrow/array.h>
 #include <arrow/compute/api_vector.h>
 #include <arrow/compute/exec.h>
@@ -47,12 +49,13 @@ Status ParseCompression(const std::string& text, const std::string& context,
   std::string s = ToLower(Trim(text));
   size_t paren = s.find('(');
   if (paren != std::string::npos && s.back() == ')') {
-    std::string lvl = s.substr(paren + 1, s.size() - paren - 2);
-    try {
-      *level = std::stoi(lvl);
-    } catch (...) {
+    std::string lvl = Trim(s.substr(paren + 1, s.size() - paren - 2));
+    int value = 0;
+    auto [end, ec] = std::from_chars(lvl.data(), lvl.data() + lvl.size(), value);
+    if (ec != std::errc() || end != lvl.data() + lvl.size()) {
       return Status::Invalid("invalid compression level in '", text, "' for ", context);
     }
+    *level = value;
     s = s.substr(0, paren);
   }
   if (s == "none" || s == "uncompressed" || s.empty()) {
@@ -65,6 +68,23 @@ Status ParseCompression(const std::string& text, const std::string& context,
                            "; valid: uncompressed, snappy, gzip, zstd, lz4, brotli");
   }
   *type = *t;
+  return Status::OK();
+}
+
+// Text formats (CSV, JSON) support gzip or no compression; gzip adds ".gz".
+Status ApplyTextCompression(const OptionMap& opts, const std::string& ctx, WriterConfig* cfg) {
+  auto c = opts.Get({"compression"});
+  if (!c) return Status::OK();
+  arrow::Compression::type t;
+  std::optional<int> level;
+  ARROW_RETURN_NOT_OK(ParseCompression(*c, ctx, &t, &level));
+  if (t == arrow::Compression::GZIP) {
+    cfg->gzip = true;
+    cfg->extension += ".gz";
+  } else if (t != arrow::Compression::UNCOMPRESSED) {
+    return Status::NotImplemented("compression '", *c, "' for ", ctx,
+                                  "; valid: uncompressed, gzip");
+  }
   return Status::OK();
 }
 
@@ -144,36 +164,14 @@ Result<WriterConfig> ParseWriterConfig(Format format, const OptionList& options)
       }
       if (auto nv = opts.Get({"null_value"})) cfg.csv.null_string = *nv;
       cfg.extension = ".csv";
-      if (auto c = opts.Get({"compression"})) {
-        arrow::Compression::type t;
-        std::optional<int> level;
-        ARROW_RETURN_NOT_OK(ParseCompression(*c, ctx, &t, &level));
-        if (t == arrow::Compression::GZIP) {
-          cfg.gzip = true;
-          cfg.extension += ".gz";
-        } else if (t != arrow::Compression::UNCOMPRESSED) {
-          return Status::NotImplemented("compression '", *c, "' for ", ctx,
-                                        "; valid: uncompressed, gzip");
-        }
-      }
+      ARROW_RETURN_NOT_OK(ApplyTextCompression(opts, ctx, &cfg));
       break;
     }
     case Format::kJson: {
       const std::string ctx = "COPY TO json";
       ARROW_ASSIGN_OR_RAISE(auto opts, OptionMap::Make(options, {"compression"}, ctx));
       cfg.extension = ".json";
-      if (auto c = opts.Get({"compression"})) {
-        arrow::Compression::type t;
-        std::optional<int> level;
-        ARROW_RETURN_NOT_OK(ParseCompression(*c, ctx, &t, &level));
-        if (t == arrow::Compression::GZIP) {
-          cfg.gzip = true;
-          cfg.extension += ".gz";
-        } else if (t != arrow::Compression::UNCOMPRESSED) {
-          return Status::NotImplemented("compression '", *c, "' for ", ctx,
-                                        "; valid: uncompressed, gzip");
-        }
-      }
+      ARROW_RETURN_NOT_OK(ApplyTextCompression(opts, ctx, &cfg));
       break;
     }
     case Format::kIpc: {
