@@ -87,11 +87,11 @@ def main(argv=None) -> int:
         ctx.sql(sql).show()
         print()
 
-    print("-- The same lake from the shoal shell (EXPLAIN shows the pruned scan)")
+    print("-- The same lake from the shoal shell (EXPLAIN ANALYZE: files=3 files_pruned=2)")
     script = (
         f"CREATE EXTERNAL TABLE trips STORED AS PARQUET LOCATION '{os.path.join(root, 'trips')}';\n"
         "SELECT month, count(*) AS trips FROM trips WHERE month >= 2 GROUP BY month ORDER BY month;\n"
-        "EXPLAIN SELECT count(*) FROM trips WHERE month = 3;\n"
+        "EXPLAIN ANALYZE SELECT count(*) FROM trips WHERE month = 3;\n"
     )
     shell = shutil.which("shoal") or os.path.join(os.path.dirname(sys.executable), "shoal")
     subprocess.run([shell, "-c", script], check=True)
