@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         ctx.sql(sql).show()
         print()
 
-    print("-- The same lake from the shoal shell (EXPLAIN ANALYZE: files=3 files_pruned=2)")
+    print("-- The same lake from the shoal shell (EXPLAIN ANALYZE counts the files and row groups pruned)")
     script = (
         f"CREATE EXTERNAL TABLE trips STORED AS PARQUET LOCATION '{os.path.join(root, 'trips')}';\n"
         "SELECT month, count(*) AS trips FROM trips WHERE month >= 2 GROUP BY month ORDER BY month;\n"
