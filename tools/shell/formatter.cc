@@ -14,6 +14,7 @@
 #include <arrow/type.h>
 #include <arrow/visit_type_inline.h>
 
+#include "shoal/common/strings.h"
 #include "shoal/main/session.h"
 
 namespace shoal::shell {
@@ -122,27 +123,7 @@ std::vector<Cell> FormatColumn(const arrow::Array& array) {
   return out;
 }
 
-std::string JsonEscape(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonEscape(const std::string& s) { return JsonQuote(s); }
 
 std::string CsvQuote(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

@@ -1,6 +1,7 @@
 // Small string helpers shared by every module (case folding, "did you mean").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,5 +27,15 @@ std::vector<std::string> ClosestMatches(std::string_view name,
 std::string JoinQuoted(const std::vector<std::string>& items, std::string_view sep);
 /// Return the items joined by `sep`.
 std::string Join(const std::vector<std::string>& items, std::string_view sep);
+
+/// Append the UTF-8 encoding of code point `cp` to `out`.
+void AppendUtf8(uint32_t cp, std::string* out);
+
+/// Append `s` to `out` as a JSON string literal (quotes included; control
+/// characters escaped, \b \f \n \r \t short forms, others as \u00XX).
+void AppendJsonString(std::string_view s, std::string* out);
+
+/// Return `s` as a JSON string literal (see AppendJsonString).
+std::string JsonQuote(std::string_view s);
 
 }  // namespace shoal

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "shoal/common/strings.h"
 #include "shoal/common/status.h"
 
 namespace shoal::delta {
@@ -74,8 +75,5 @@ class JsonValue {
 
 /// Parse one JSON document. Errors give the byte offset and what was expected.
 Result<JsonValue> ParseJson(std::string_view text);
-
-/// Return `s` quoted and escaped as a JSON string.
-std::string JsonQuote(std::string_view s);
 
 }  // namespace shoal::delta

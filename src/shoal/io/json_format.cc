@@ -9,36 +9,12 @@
 #include <arrow/type.h>
 #include <arrow/util/decimal.h>
 
+#include "shoal/common/strings.h"
 #include "shoal/io/json_format_internal.h"
 
 namespace shoal::internal {
 
 namespace {
-
-void AppendEscaped(std::string_view s, std::string* out) {
-  static const char* kHex = "0123456789abcdef";
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 template <typename T>
 void AppendNumber(T v, std::string* out) {
@@ -119,7 +95,7 @@ Status AppendValue(const arrow::Array& arr, int64_t i, std::string* out) {
     case T::STRING_VIEW: {
       ARROW_ASSIGN_OR_RAISE(auto scalar, arr.GetScalar(i));
       auto view = static_cast<const arrow::BaseBinaryScalar&>(*scalar).view();
-      AppendEscaped(view, out);
+      AppendJsonString(view, out);
       return Status::OK();
     }
     case T::BINARY:
@@ -155,7 +131,7 @@ Status AppendValue(const arrow::Array& arr, int64_t i, std::string* out) {
       out->push_back('{');
       for (int f = 0; f < s.num_fields(); ++f) {
         if (f > 0) out->push_back(',');
-        AppendEscaped(s.type()->field(f)->name(), out);
+        AppendJsonString(s.type()->field(f)->name(), out);
         out->push_back(':');
         ARROW_ASSIGN_OR_RAISE(auto child, s.GetFlattenedField(f));
         ARROW_RETURN_NOT_OK(AppendValue(*child, i, out));
@@ -175,7 +151,7 @@ Status AppendValue(const arrow::Array& arr, int64_t i, std::string* out) {
         } else {
           key_text = key->ToString();
         }
-        AppendEscaped(key_text, out);
+        AppendJsonString(key_text, out);
         out->push_back(':');
         ARROW_RETURN_NOT_OK(AppendValue(*m.items(), k, out));
       }
@@ -189,7 +165,7 @@ Status AppendValue(const arrow::Array& arr, int64_t i, std::string* out) {
     default: {
       // Dates, times, timestamps, durations, intervals: their text form, quoted.
       ARROW_ASSIGN_OR_RAISE(auto scalar, arr.GetScalar(i));
-      AppendEscaped(scalar->ToString(), out);
+      AppendJsonString(scalar->ToString(), out);
       return Status::OK();
     }
   }
@@ -225,7 +201,7 @@ Status AppendJsonLines(const arrow::RecordBatch& batch, std::string* out) {
     out->push_back('{');
     for (size_t f = 0; f < columns.size(); ++f) {
       if (f > 0) out->push_back(',');
-      AppendEscaped(fields[f]->name(), out);
+      AppendJsonString(fields[f]->name(), out);
       out->push_back(':');
       ARROW_RETURN_NOT_OK(AppendValue(*columns[f], r, out));
     }
