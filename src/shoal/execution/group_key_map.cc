@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include <arrow/type_traits.h>
 #include <arrow/array.h>
 #include <arrow/buffer.h>
 #include <arrow/compute/row/grouper.h>
@@ -211,28 +212,19 @@ class IntKeyMap : public GroupKeyMap {
   bool last_valid_ = false;
 };
 
+/// Bytes of one value for integer-like key types (integers and integer-backed
+/// temporal types), or 0.
 int IntegerWidth(const arrow::DataType& t) {
   switch (t.id()) {
-    case arrow::Type::INT8:
-    case arrow::Type::UINT8:
-      return 1;
-    case arrow::Type::INT16:
-    case arrow::Type::UINT16:
-      return 2;
-    case arrow::Type::INT32:
-    case arrow::Type::UINT32:
     case arrow::Type::DATE32:
     case arrow::Type::TIME32:
-      return 4;
-    case arrow::Type::INT64:
-    case arrow::Type::UINT64:
     case arrow::Type::DATE64:
     case arrow::Type::TIMESTAMP:
     case arrow::Type::TIME64:
     case arrow::Type::DURATION:
-      return 8;
+      return t.byte_width();
     default:
-      return 0;
+      return arrow::is_integer(t.id()) ? t.byte_width() : 0;
   }
 }
 

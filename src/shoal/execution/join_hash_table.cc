@@ -4,6 +4,7 @@
 #include <cstring>
 #include <thread>
 
+#include <arrow/type_traits.h>
 #include <arrow/array.h>
 #include <arrow/type.h>
 #include <arrow/util/bit_util.h>
@@ -60,41 +61,13 @@ bool IsIntegerLike(arrow::Type::type id) {
 
 /// Bytes of one value in the kFixed encoding, or 0 when the type is not fixed-width.
 int FixedWidth(const arrow::DataType& t) {
-  switch (t.id()) {
-    case arrow::Type::BOOL:
-    case arrow::Type::INT8:
-    case arrow::Type::UINT8:
-      return 1;
-    case arrow::Type::INT16:
-    case arrow::Type::UINT16:
-    case arrow::Type::HALF_FLOAT:
-      return 2;
-    case arrow::Type::INT32:
-    case arrow::Type::UINT32:
-    case arrow::Type::DATE32:
-    case arrow::Type::TIME32:
-    case arrow::Type::FLOAT:
-    case arrow::Type::INTERVAL_MONTHS:
-      return 4;
-    case arrow::Type::INT64:
-    case arrow::Type::UINT64:
-    case arrow::Type::DATE64:
-    case arrow::Type::TIMESTAMP:
-    case arrow::Type::TIME64:
-    case arrow::Type::DURATION:
-    case arrow::Type::DOUBLE:
-    case arrow::Type::INTERVAL_DAY_TIME:
-      return 8;
-    case arrow::Type::DECIMAL128:
-    case arrow::Type::INTERVAL_MONTH_DAY_NANO:
-      return 16;
-    case arrow::Type::DECIMAL256:
-      return 32;
-    case arrow::Type::FIXED_SIZE_BINARY:
-      return static_cast<const arrow::FixedSizeBinaryType&>(t).byte_width();
-    default:
-      return 0;
+  // Booleans are encoded as one byte per value; the other widths are Arrow's own.
+  if (t.id() == arrow::Type::BOOL) return 1;
+  if (arrow::is_primitive(t.id()) || t.id() == arrow::Type::DECIMAL128 ||
+      t.id() == arrow::Type::DECIMAL256 || t.id() == arrow::Type::FIXED_SIZE_BINARY) {
+    return t.byte_width();
   }
+  return 0;
 }
 
 template <typename T>
