@@ -42,11 +42,11 @@ int64_t UnitsPerSecond(arrow::TimeUnit::type unit) {
   return 1;
 }
 
-Result<int64_t> AddIntervalToTimestamp(int64_t value, int64_t ups,
-                                       arrow::MonthDayNanoIntervalType::MonthDayNanos iv) {
-  const int64_t per_day = 86400 * ups;
-  int64_t day = FloorDiv(value, per_day);
-  int64_t tod = value - day * per_day;
+namespace {
+
+// Shift a day number by the interval's months (clamping to the month's last day,
+// so Jan 31 + 1 month = Feb 28/29) and then its days.
+int64_t AddMonthsAndDays(int64_t day, arrow::MonthDayNanoIntervalType::MonthDayNanos iv) {
   if (iv.months != 0) {
     int64_t y;
     unsigned m, d;
@@ -57,7 +57,17 @@ Result<int64_t> AddIntervalToTimestamp(int64_t value, int64_t ups,
     unsigned nd = std::min(d, DaysInMonth(ny, nm));
     day = DaysFromCivil(ny, nm, nd);
   }
-  day += iv.days;
+  return day + iv.days;
+}
+
+}  // namespace
+
+Result<int64_t> AddIntervalToTimestamp(int64_t value, int64_t ups,
+                                       arrow::MonthDayNanoIntervalType::MonthDayNanos iv) {
+  const int64_t per_day = 86400 * ups;
+  int64_t day = FloorDiv(value, per_day);
+  int64_t tod = value - day * per_day;
+  day = AddMonthsAndDays(day, iv);
   int64_t delta = ups >= 1000000000 ? iv.nanoseconds : iv.nanoseconds / (1000000000 / ups);
   int64_t out;
   if (__builtin_mul_overflow(day, per_day, &out) || __builtin_add_overflow(out, tod, &out) ||
@@ -69,18 +79,7 @@ Result<int64_t> AddIntervalToTimestamp(int64_t value, int64_t ups,
 
 Result<int32_t> AddIntervalToDate(int32_t days,
                                   arrow::MonthDayNanoIntervalType::MonthDayNanos iv) {
-  int64_t day = days;
-  if (iv.months != 0) {
-    int64_t y;
-    unsigned m, d;
-    CivilFromDays(day, &y, &m, &d);
-    int64_t total = y * 12 + (m - 1) + iv.months;
-    int64_t ny = FloorDiv(total, 12);
-    unsigned nm = static_cast<unsigned>(total - ny * 12 + 1);
-    unsigned nd = std::min(d, DaysInMonth(ny, nm));
-    day = DaysFromCivil(ny, nm, nd);
-  }
-  day += iv.days;
+  int64_t day = AddMonthsAndDays(days, iv);
   if (day < INT32_MIN || day > INT32_MAX) {
     return Status::Invalid("date out of range after adding an interval");
   }
