@@ -6,8 +6,6 @@ SHOAL_TPCH_SF (default 0.01). The test skips with a reason when tpchgen-cli is m
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 
 import pytest
@@ -18,18 +16,6 @@ sys.path.insert(0, os.path.join(ROOT, "bench", "tpch"))
 from engines import DuckDBEngine, ShoalEngine, results_match  # noqa: E402
 
 QUERIES = [f"q{i:02d}" for i in range(1, 23)] + ["q15_view"]
-SF = os.environ.get("SHOAL_TPCH_SF", "0.01")
-
-
-@pytest.fixture(scope="module")
-def tpch_dir(tmp_path_factory):
-    exe = shutil.which("tpchgen-cli") or os.path.join(os.path.dirname(sys.executable), "tpchgen-cli")
-    if not os.path.exists(exe):
-        pytest.skip("tpchgen-cli is not installed (pip install tpchgen-cli)")
-    out = tmp_path_factory.mktemp("tpch")
-    subprocess.run([exe, "parquet", "-s", SF, "--output-dir", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
-    return str(out)
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["threads1", "threads2"])

@@ -13,7 +13,6 @@ import datetime
 import decimal
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -28,21 +27,9 @@ from engines import TABLES, DuckDBEngine, table_path  # noqa: E402
 
 SHELL = _cli.shell_path()
 QUERIES = [f"q{i:02d}" for i in range(1, 23)] + ["q15_view"]
-SF = os.environ.get("SHOAL_TPCH_SF", "0.01")
 
 pytestmark = pytest.mark.skipif(not os.access(SHELL, os.X_OK),
                                 reason=f"shoal-shell not built at {SHELL}")
-
-
-@pytest.fixture(scope="module")
-def tpch_dir(tmp_path_factory):
-    exe = shutil.which("tpchgen-cli") or os.path.join(os.path.dirname(sys.executable), "tpchgen-cli")
-    if not os.path.exists(exe):
-        pytest.skip("tpchgen-cli is not installed (pip install tpchgen-cli)")
-    out = tmp_path_factory.mktemp("tpch_shell")
-    subprocess.run([exe, "parquet", "-s", SF, "--output-dir", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
-    return str(out)
 
 
 @pytest.fixture(scope="module")
