@@ -26,6 +26,7 @@ from . import functions
 from .context import SessionContext
 from .dataframe import DataFrame
 from .delta import DeltaTable
+from .delta_write import write_delta
 from .expr import Expr, SortExpr, col, column, lit, literal
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "SessionContext",
     "DataFrame",
     "DeltaTable",
+    "write_delta",
     "Expr",
     "SortExpr",
     "col",

@@ -6,7 +6,8 @@
 >>> shoal.DeltaTable("data/events").files([("year", "=", "2024")])  # doctest: +SKIP
 
 Everything goes through SQL: ``CREATE EXTERNAL TABLE ... STORED AS DELTATABLE``
-and the table functions ``delta_snapshot``, ``delta_files`` and ``delta_history``.
+and the table functions ``delta_snapshot``, ``delta_files``, ``delta_history`` and
+``table_changes`` (the change data feed, ``DeltaTable.load_cdf``).
 """
 
 from __future__ import annotations
@@ -224,6 +225,59 @@ class DeltaTable:
         """Read the table at the loaded version."""
         q = f"SELECT * FROM delta_scan({_quote_string(self.table_uri)}, {self.version()})"
         return self._ctx.sql(q).to_arrow_table()
+
+    def load_cdf(self, starting_version: Optional[int] = 0, ending_version: Optional[int] = None,
+                 starting_timestamp: Any = None, ending_timestamp: Any = None,
+                 columns: Optional[List[str]] = None, predicate: Optional[str] = None,
+                 allow_out_of_range: bool = False) -> pa.RecordBatchReader:
+        """Return the change data feed of a range of versions as a RecordBatchReader.
+
+        Like delta-rs's ``load_cdf``: rows of the table's columns plus
+        ``_change_type`` (insert, delete, update_preimage, update_postimage),
+        ``_commit_version`` and ``_commit_timestamp``, from the commits'
+        change data files or else their added and removed files. Bounds are
+        inclusive; ``starting_timestamp`` / ``ending_timestamp`` (a datetime or
+        ISO 8601 text, UTC when no offset is given) leave out commits outside
+        those times. ``columns`` selects columns, ``predicate`` is a SQL
+        condition on the rows. With ``allow_out_of_range`` a range after the
+        latest version gives no rows instead of an error. Same as SQL
+        ``table_changes``.
+        """
+        def bound(value: Any, is_version: bool) -> str:
+            if value is None:
+                return "NULL"
+            if is_version:
+                return str(int(value))
+            return _quote_string(_timestamp_text(value))
+
+        if allow_out_of_range:
+            latest = int(self._query("delta_history", 1).to_pylist()[0]["version"])
+            if (starting_version is not None and int(starting_version) > latest) or (
+                    ending_version is not None and starting_version is not None
+                    and int(ending_version) < int(starting_version)):
+                return self._empty_changes(columns)
+        select = "*" if not columns else ", ".join(_quote_ident(c) for c in columns)
+        sql = (f"SELECT {select} FROM table_changes({_quote_string(self.table_uri)}, "
+               f"{bound(starting_version, True)}, {bound(ending_version, True)}, "
+               f"{bound(starting_timestamp, False)}, {bound(ending_timestamp, False)})")
+        if predicate:
+            sql += f" WHERE {predicate}"
+        try:
+            table = self._ctx.sql(sql).to_arrow_table()
+        except Exception as e:  # the range may start after the latest commit
+            if allow_out_of_range and "after its latest" in str(e):
+                return self._empty_changes(columns)
+            raise
+        return table.to_reader()
+
+    def _empty_changes(self, columns: Optional[List[str]]) -> pa.RecordBatchReader:
+        fields = list(self.schema()) + [pa.field("_change_type", pa.string()),
+                                        pa.field("_commit_version", pa.int64()),
+                                        pa.field("_commit_timestamp", pa.timestamp("us", "UTC"))]
+        if columns:
+            by_name = {f.name: f for f in fields}
+            fields = [by_name[c] for c in columns]
+        return pa.schema(fields).empty_table().to_reader()
 
     def __repr__(self) -> str:
         return f"DeltaTable({self.table_uri!r}, version={self.version()})"

@@ -25,6 +25,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "arrow_capsules.h"
+#include "shoal/delta/delta_writer.h"
 #include "shoal/main/session.h"
 #include "shoal/parser/parser.h"
 
@@ -335,6 +336,49 @@ class PySession {
   std::shared_ptr<Session> session_;
 };
 
+/// Write an "arrow_array_stream" capsule to the Delta table at `path`
+/// (delta/delta_writer.h); return what was written as a dict.
+nb::dict WriteDelta(nb::handle stream, const std::string& path, const std::string& mode,
+                    const std::vector<std::string>& partition_by,
+                    const std::map<std::string, std::string>& configuration,
+                    std::optional<int64_t> target_file_size, const std::string& schema_mode,
+                    const std::string& predicate, std::optional<std::string> name,
+                    std::optional<std::string> description) {
+  delta::DeltaWriteOptions options;
+  options.mode = Check(delta::ParseSaveMode(mode));
+  options.partition_by = partition_by;
+  options.configuration = configuration;
+  if (target_file_size) {
+    if (*target_file_size <= 0) {
+      PyErr_SetString(PyExc_ValueError, "target_file_size must be positive");
+      throw nb::python_error();
+    }
+    options.target_file_size = *target_file_size;
+  }
+  options.schema_mode = schema_mode;
+  options.predicate = predicate;
+  options.name = std::move(name);
+  options.description = std::move(description);
+  auto reader = ImportStreamCapsule(stream);
+  std::optional<Result<delta::DeltaWriteResult>> result;
+  {
+    nb::gil_scoped_release release;
+    result.emplace(delta::WriteDeltaTable(path, std::move(reader), options));
+  }
+  auto r = Check(std::move(*result));
+  nb::dict out;
+  out["version"] = r.version;
+  out["skipped"] = r.skipped;
+  out["num_rows"] = r.num_rows;
+  out["num_files"] = r.num_files;
+  out["num_bytes"] = r.num_bytes;
+  out["removed_files"] = r.removed_files;
+  out["commit_attempts"] = r.commit_attempts;
+  out["checkpoint_written"] = r.checkpoint_written;
+  out["checkpoint_error"] = r.checkpoint_error;
+  return out;
+}
+
 }  // namespace
 
 }  // namespace shoal::python
@@ -352,6 +396,11 @@ NB_MODULE(_shoal, m) {
       .def("export_stream", &PyResult::ExportStream,
            "Export the remaining stream as an 'arrow_array_stream' capsule (consumes the result).")
       .def("close", &PyResult::Close, "Stop the query.");
+
+  m.def("write_delta", &WriteDelta, "stream"_a, "path"_a, "mode"_a, "partition_by"_a,
+        "configuration"_a, "target_file_size"_a.none(), "schema_mode"_a, "predicate"_a,
+        "name"_a.none(), "description"_a.none(),
+        "Write an Arrow stream capsule to a Delta table; return what was written.");
 
   nb::class_<PySession>(m, "Session")
       .def(nb::init<const std::map<std::string, std::string>&>(), "config"_a)

@@ -37,6 +37,11 @@ struct ScanRequest {
   std::optional<int64_t> limit;
   /// Target rows per produced batch.
   int64_t batch_size = 8192;
+  /// Columns the provider reads as Arrow dictionaries (low-cardinality Parquet
+  /// strings) may be produced as dictionary arrays of the requested value type
+  /// instead of being decoded. Set by the executor when a filter that decodes
+  /// them reads the scan directly; providers may ignore it.
+  bool keep_dictionaries = false;
 };
 
 /// Counters of a scan, shown by EXPLAIN ANALYZE: pruning counters from planning and
@@ -49,6 +54,13 @@ struct ScanMetricsSnapshot {
   int64_t row_groups_pruned = 0;
   int64_t rows_read = 0;
   int64_t bytes_read = 0;
+  /// Of files_pruned, how many by partition values and by statistics (-1: not told apart).
+  int64_t files_pruned_by_partition = -1;
+  int64_t files_pruned_by_stats = -1;
+  /// Files actually opened while reading (-1: not counted).
+  int64_t files_read = -1;
+  /// Free-form provider facts for EXPLAIN, e.g. "version=5".
+  std::string detail;
 };
 
 /// One independent unit of scan work (a file, a row group, a slice of an in-memory
@@ -106,6 +118,11 @@ class TableProvider {
   virtual Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const = 0;
   /// True for one-shot sources (a stream) that cannot be scanned twice.
   virtual bool one_shot() const { return false; }
+  /// Return the planning counters of a scan with `request` for plain EXPLAIN, for
+  /// providers whose scan planning is cheap (no data IO). Default: nullopt.
+  virtual std::optional<ScanMetricsSnapshot> ExplainScan(const ScanRequest& request) const {
+    return std::nullopt;
+  }
   /// Return the table as it was at `at` (time travel). Default: not supported.
   virtual Result<std::shared_ptr<TableProvider>> TimeTravel(const TableVersion& at) const {
     return Status::NotImplemented("time travel (VERSION AS OF / TIMESTAMP AS OF) is not "

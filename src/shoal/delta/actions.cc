@@ -3,6 +3,7 @@
 #include <functional>
 
 #include <arrow/array.h>
+#include <arrow/record_batch.h>
 #include <arrow/scalar.h>
 #include <arrow/table.h>
 
@@ -273,6 +274,184 @@ Status ParseJsonAction(const JsonValue& line, ActionBatch* out) {
   return Status::OK();
 }
 
+namespace {
+
+/// Return the integer of a JSON number's text as JsonValue::AsInt64 does.
+std::optional<int64_t> NumberToInt64(std::string_view text) {
+  size_t i = text.size() > 0 && text[0] == '-' ? 1 : 0;
+  if (text.size() > i && text.size() - i <= 18) {
+    int64_t v = 0;
+    bool digits = true;
+    for (size_t k = i; k < text.size() && digits; ++k) {
+      char c = text[k];
+      digits = c >= '0' && c <= '9';
+      v = v * 10 + (c - '0');
+    }
+    if (digits) return i ? -v : v;
+  }
+  return JsonValue::Number(std::string(text)).AsInt64();
+}
+
+/// Read an optional integer field value; false when it is neither null nor an
+/// integer (the caller then falls back to the general path for the error).
+bool ReadOptionalInt(JsonReader* r, std::optional<int64_t>* out) {
+  if (r->ConsumeNull()) {
+    out->reset();
+    return true;
+  }
+  std::string_view text;
+  if (!r->ReadNumber(&text).ok()) return false;
+  *out = NumberToInt64(text);
+  return out->has_value();
+}
+
+/// Parse `{"add": {...}}` straight into an AddFile. Returns false (and leaves
+/// `out` unchanged) for anything unusual (another action kind, more members,
+/// duplicate or mistyped fields, malformed JSON): the caller then parses the
+/// line through JsonValue, which gives the same result or the proper error.
+bool TryParseAddLine(std::string_view line, ActionBatch* out) {
+  JsonReader r(line);
+  std::string key;
+  bool first = true;
+  if (!r.BeginObject().ok()) return false;
+  auto has = r.NextMember(&first, &key);
+  if (!has.ok() || !*has || key != "add") return false;
+  if (!r.BeginObject().ok()) return false;
+  AddFile f;
+  f.size = -1;  // as ParseAdd: unknown unless given
+  uint32_t seen = 0;
+  bool has_path = false;
+  std::optional<int64_t> v;
+  JsonValue holder;
+  bool member_first = true;
+  while (true) {
+    auto next = r.NextMember(&member_first, &key);
+    if (!next.ok()) return false;
+    if (!*next) break;
+    int bit = -1;
+    if (key == "path") {
+      bit = 0;
+      if (r.Peek() != '"' || !r.ReadString(&f.path).ok()) return false;
+      has_path = true;
+    } else if (key == "partitionValues") {
+      bit = 1;
+      if (!r.ConsumeNull()) {
+        if (r.Peek() != '{' || !r.BeginObject().ok()) return false;
+        bool pv_first = true;
+        std::string name;
+        while (true) {
+          auto m = r.NextMember(&pv_first, &name);
+          if (!m.ok()) return false;
+          if (!*m) break;
+          char c = r.Peek();
+          bool b = false;
+          if (c == '"') {
+            std::string value;
+            if (!r.ReadString(&value).ok()) return false;
+            f.partition_values[name] = std::move(value);
+          } else if (r.ConsumeNull()) {
+            f.partition_values[name] = std::nullopt;
+          } else if (r.ConsumeBool(&b)) {
+            f.partition_values[name] = b ? "true" : "false";
+          } else {
+            std::string_view num;
+            if (!r.ReadNumber(&num).ok()) return false;
+            f.partition_values[name] = std::string(num);
+          }
+        }
+      }
+    } else if (key == "size") {
+      bit = 2;
+      if (!ReadOptionalInt(&r, &v)) return false;
+      f.size = v.value_or(-1);
+    } else if (key == "modificationTime") {
+      bit = 3;
+      if (!ReadOptionalInt(&r, &v)) return false;
+      f.modification_time = v.value_or(0);
+    } else if (key == "dataChange") {
+      bit = 4;
+      bool b = true;
+      if (r.ConsumeBool(&b)) {
+        f.data_change = b;
+      } else if (!r.ReadValue(&holder).ok()) {  // not a boolean: ignored, as ParseAdd does
+        return false;
+      }
+    } else if (key == "stats") {
+      bit = 5;
+      if (r.Peek() == '"') {
+        std::string stats;
+        if (!r.ReadString(&stats).ok()) return false;
+        f.stats = std::move(stats);
+      } else if (!r.ReadValue(&holder).ok()) {
+        return false;
+      }
+    } else if (key == "baseRowId") {
+      bit = 6;
+      if (!ReadOptionalInt(&r, &f.base_row_id)) return false;
+    } else if (key == "defaultRowCommitVersion") {
+      bit = 7;
+      if (!ReadOptionalInt(&r, &f.default_row_commit_version)) return false;
+    } else if (key == "deletionVector" || key == "tags") {
+      // Rare: decode through the general helpers.
+      bit = key == "tags" ? 8 : 9;
+      JsonValue value;
+      if (!r.ReadValue(&value).ok()) return false;
+      JsonValue obj = JsonValue::Object();
+      obj.Add(key, std::move(value));
+      if (bit == 9) {
+        auto dv = ParseDv(obj, "add");
+        if (!dv.ok()) return false;
+        f.deletion_vector = std::move(*dv);
+      } else {
+        auto tags = StringMap(obj.Find("tags"), "add", "tags");
+        if (!tags.ok()) return false;
+        for (auto& [k, t] : *tags) f.tags[k] = t.value_or("");
+      }
+    } else if (!r.ReadValue(&holder).ok()) {  // other fields are not used
+      return false;
+    }
+    if (bit >= 0) {
+      if (seen & (1u << bit)) return false;  // duplicate: the first one wins in ParseAdd
+      seen |= 1u << bit;
+    }
+  }
+  if (!has_path) return false;
+  // The line must hold nothing else.
+  has = r.NextMember(&first, &key);
+  if (!has.ok() || *has || !r.Finish().ok()) return false;
+  out->adds.push_back(std::move(f));
+  return true;
+}
+
+}  // namespace
+
+std::optional<int64_t> StatsNumRecords(const AddFile& add) {
+  if (add.stats_parsed && add.stats_parsed->num_records) return add.stats_parsed->num_records;
+  if (!add.stats) return std::nullopt;
+  // Writers put numRecords first: stop there, without decoding the bounds.
+  JsonReader r(*add.stats);
+  if (!r.BeginObject().ok()) return std::nullopt;
+  bool first = true;
+  std::string key;
+  JsonValue skipped;
+  while (true) {
+    auto next = r.NextMember(&first, &key);
+    if (!next.ok() || !*next) return std::nullopt;
+    if (key == "numRecords") {
+      std::string_view text;
+      if (!r.ReadNumber(&text).ok()) return std::nullopt;
+      return NumberToInt64(text);
+    }
+    if (!r.ReadValue(&skipped).ok()) return std::nullopt;
+  }
+}
+
+Status ParseJsonActionLine(std::string_view line, ActionBatch* out) {
+  if (TryParseAddLine(line, out)) return Status::OK();
+  ARROW_ASSIGN_OR_RAISE(auto value, ParseJson(line));
+  return ParseJsonAction(value, out);
+}
+
 // ---------------------------------------------------------------------------
 // Checkpoint rows
 // ---------------------------------------------------------------------------
@@ -407,6 +586,11 @@ Status ForEachValidRow(const arrow::Table& table, const char* column,
 
 }  // namespace
 
+Status ParseCheckpointBatch(const arrow::RecordBatch& batch, ActionBatch* out) {
+  auto table = arrow::Table::Make(batch.schema(), batch.columns(), batch.num_rows());
+  return ParseCheckpointTable(*table, out);
+}
+
 const std::vector<std::string>& CheckpointColumns() {
   static const std::vector<std::string> kColumns = {
       "add", "remove", "metaData", "protocol", "txn", "sidecar", "checkpointMetadata",
@@ -415,24 +599,43 @@ const std::vector<std::string>& CheckpointColumns() {
 }
 
 Status ParseCheckpointTable(const arrow::Table& table, ActionBatch* out) {
-  ARROW_RETURN_NOT_OK(ForEachValidRow(table, "add", [&](const arrow::StructArray& s, int64_t i) {
-    AddFile f;
-    auto path = StrAt(Child(s, "path"), i);
-    if (!path) return Status::Invalid("checkpoint 'add' row ", i, " has no path");
-    f.path = *path;
-    f.partition_values = MapAt(Child(s, "partitionValues"), i);
-    f.size = IntAt(Child(s, "size"), i).value_or(-1);
-    f.modification_time = IntAt(Child(s, "modificationTime"), i).value_or(0);
-    f.data_change = BoolAt(Child(s, "dataChange"), i).value_or(true);
-    f.stats = StrAt(Child(s, "stats"), i);
-    f.stats_parsed = StatsAt(Child(s, "stats_parsed"), i);
-    f.deletion_vector = DvAt(Child(s, "deletionVector"), i);
-    for (auto& [k, v] : MapAt(Child(s, "tags"), i)) f.tags[k] = v.value_or("");
-    f.base_row_id = IntAt(Child(s, "baseRowId"), i);
-    f.default_row_commit_version = IntAt(Child(s, "defaultRowCommitVersion"), i);
-    out->adds.push_back(std::move(f));
-    return Status::OK();
-  }));
+  // Add rows dominate checkpoints: resolve the child columns once per chunk.
+  if (auto col = table.GetColumnByName("add")) {
+    for (const auto& chunk : col->chunks()) {
+      if (chunk->type_id() != arrow::Type::STRUCT) {
+        return Status::Invalid("checkpoint column 'add' is not a struct but ",
+                               chunk->type()->ToString());
+      }
+      const auto& s = static_cast<const arrow::StructArray&>(*chunk);
+      const ArrayPtr path = Child(s, "path"), partition_values = Child(s, "partitionValues"),
+                     size = Child(s, "size"), mtime = Child(s, "modificationTime"),
+                     data_change = Child(s, "dataChange"), stats = Child(s, "stats"),
+                     stats_parsed = Child(s, "stats_parsed"), dv = Child(s, "deletionVector"),
+                     tags = Child(s, "tags"), base_row_id = Child(s, "baseRowId"),
+                     row_commit_version = Child(s, "defaultRowCommitVersion");
+      out->adds.reserve(out->adds.size() + static_cast<size_t>(s.length() - s.null_count()));
+      for (int64_t i = 0; i < s.length(); ++i) {
+        if (s.IsNull(i)) continue;
+        AddFile f;
+        auto p = StrAt(path, i);
+        if (!p) return Status::Invalid("checkpoint 'add' row ", i, " has no path");
+        f.path = std::move(*p);
+        f.partition_values = MapAt(partition_values, i);
+        f.size = IntAt(size, i).value_or(-1);
+        f.modification_time = IntAt(mtime, i).value_or(0);
+        f.data_change = BoolAt(data_change, i).value_or(true);
+        f.stats = StrAt(stats, i);
+        f.stats_parsed = StatsAt(stats_parsed, i);
+        f.deletion_vector = DvAt(dv, i);
+        if (tags && !tags->IsNull(i)) {
+          for (auto& [k, v] : MapAt(tags, i)) f.tags[k] = v.value_or("");
+        }
+        f.base_row_id = IntAt(base_row_id, i);
+        f.default_row_commit_version = IntAt(row_commit_version, i);
+        out->adds.push_back(std::move(f));
+      }
+    }
+  }
   ARROW_RETURN_NOT_OK(ForEachValidRow(table, "remove", [&](const arrow::StructArray& s, int64_t i) {
     RemoveFile f;
     auto path = StrAt(Child(s, "path"), i);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -134,9 +135,22 @@ struct ActionBatch {
 /// are errors naming the missing or mistyped field.
 Status ParseJsonAction(const JsonValue& line, ActionBatch* out);
 
+/// Return the number of records of `add` from its statistics (`stats_parsed`,
+/// else the JSON `stats`, read only up to numRecords), or nullopt when unknown.
+std::optional<int64_t> StatsNumRecords(const AddFile& add);
+
+/// Add the actions of one JSON action line (text) to `out`, as ParseJson then
+/// ParseJsonAction would, with the same errors; add lines are decoded without
+/// building a JsonValue tree. A JSON syntax error leaves `out` unchanged.
+Status ParseJsonActionLine(std::string_view line, ActionBatch* out);
+
 /// Add the actions of checkpoint / sidecar rows (columns add, remove, metaData,
 /// protocol, txn, sidecar, checkpointMetadata, domainMetadata) to `out`.
 Status ParseCheckpointTable(const arrow::Table& table, ActionBatch* out);
+
+/// Add the actions of one record batch of checkpoint / sidecar rows to `out`
+/// (as ParseCheckpointTable), for reading a checkpoint batch by batch.
+Status ParseCheckpointBatch(const arrow::RecordBatch& batch, ActionBatch* out);
 
 /// Return the column names to read from a checkpoint Parquet file.
 const std::vector<std::string>& CheckpointColumns();

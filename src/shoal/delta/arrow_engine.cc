@@ -1,10 +1,12 @@
 #include "shoal/delta/arrow_engine.h"
 
 #include <algorithm>
+#include <thread>
 
 #include <arrow/buffer.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/io/interfaces.h>
+#include <arrow/memory_pool.h>
 
 namespace shoal::delta {
 
@@ -66,17 +68,15 @@ class ArrowStorageHandler : public StorageHandler {
     if (!file.ok()) return Missing(file.status(), path);
     auto size = (*file)->GetSize();
     if (!size.ok()) return NamedError(size.status(), "cannot read", path);
-    auto data = (*file)->ReadAt(0, *size);
-    if (!data.ok()) return NamedError(data.status(), "cannot read", path);
-    return *data;
+    return ReadInto(**file, path, 0, *size);
   }
 
   Result<std::shared_ptr<arrow::Buffer>> ReadRange(const std::string& path, int64_t offset,
                                                    int64_t length) const override {
     auto file = fs_->OpenInputFile(path);
     if (!file.ok()) return Missing(file.status(), path);
-    auto data = (*file)->ReadAt(offset, length);
-    if (!data.ok()) return NamedError(data.status(), "cannot read", path);
+    auto data = ReadInto(**file, path, offset, length);
+    if (!data.ok()) return data.status();
     if ((*data)->size() != length) {
       return Status::IOError("cannot read ", length, " bytes at offset ", offset, " of '", path,
                              "': the file is too short");
@@ -99,6 +99,19 @@ class ArrowStorageHandler : public StorageHandler {
   }
 
  private:
+  /// Read `length` bytes at `offset` into a buffer of the system allocator: log
+  /// files are short-lived, and a caching pool would keep their memory resident.
+  static Result<std::shared_ptr<arrow::Buffer>> ReadInto(arrow::io::RandomAccessFile& file,
+                                                         const std::string& path, int64_t offset,
+                                                         int64_t length) {
+    auto buffer = arrow::AllocateResizableBuffer(length, arrow::system_memory_pool());
+    if (!buffer.ok()) return NamedError(buffer.status(), "cannot read", path);
+    auto n = file.ReadAt(offset, length, (*buffer)->mutable_data());
+    if (!n.ok()) return NamedError(n.status(), "cannot read", path);
+    if (*n < length) ARROW_RETURN_NOT_OK((*buffer)->Resize(*n, /*shrink_to_fit=*/false));
+    return std::shared_ptr<arrow::Buffer>(std::move(*buffer));
+  }
+
   Status Missing(const Status& st, const std::string& path) const {
     auto info = fs_->GetFileInfo(path);
     if (info.ok() && info->type() == arrow::fs::FileType::NotFound) {
@@ -118,9 +131,13 @@ std::shared_ptr<StorageHandler> MakeArrowStorageHandler(std::shared_ptr<arrow::f
 
 std::shared_ptr<Engine> MakeArrowEngine(std::shared_ptr<arrow::fs::FileSystem> fs) {
   auto engine = std::make_shared<Engine>();
-  engine->storage = MakeArrowStorageHandler(std::move(fs));
+  engine->storage = MakeArrowStorageHandler(fs);
   engine->json = MakeDefaultJsonHandler();
   engine->parquet = MakeStorageParquetHandler(engine->storage);
+  // Local reads are CPU-bound (parsing): one thread per core. Object stores are
+  // latency-bound: more requests in flight.
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  engine->tasks = MakeThreadTaskRunner(fs->type_name() == "local" ? cores : std::max(cores, 16));
   return engine;
 }
 

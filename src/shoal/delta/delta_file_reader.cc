@@ -1,6 +1,7 @@
 #include "shoal/delta/delta_file_reader_internal.h"
 
 #include <algorithm>
+#include <iterator>
 #include <exception>
 
 #include <arrow/array.h>
@@ -136,6 +137,7 @@ class DataFileReader : public arrow::RecordBatchReader {
                  std::vector<int64_t> row_group_starts, std::vector<int> leaves,
                  std::vector<int> file_fields, std::vector<std::shared_ptr<arrow::Field>> logical,
                  ColumnMappingMode mode, std::shared_ptr<std::vector<uint64_t>> deleted,
+                 std::shared_ptr<std::vector<uint64_t>> keep,
                  std::shared_ptr<arrow::Schema> schema, std::string description)
       : reader_(std::move(reader)),
         row_groups_(std::move(row_groups)),
@@ -145,6 +147,7 @@ class DataFileReader : public arrow::RecordBatchReader {
         logical_(std::move(logical)),
         mode_(mode),
         deleted_(std::move(deleted)),
+        keep_(std::move(keep)),
         schema_(std::move(schema)),
         description_(std::move(description)) {}
 
@@ -213,18 +216,21 @@ class DataFileReader : public arrow::RecordBatchReader {
 
   Result<std::shared_ptr<arrow::RecordBatch>> DropDeleted(std::shared_ptr<arrow::RecordBatch> batch,
                                                           int64_t start) const {
-    if (!deleted_ || deleted_->empty()) return batch;
+    // `keep_` lists the rows to keep; otherwise `deleted_` the rows to drop.
+    const std::vector<uint64_t>* rows = keep_ ? keep_.get() : deleted_.get();
+    if (!rows || (!keep_ && rows->empty())) return batch;
     const int64_t n = batch->num_rows();
-    auto lo = std::lower_bound(deleted_->begin(), deleted_->end(), static_cast<uint64_t>(start));
-    auto hi = std::lower_bound(lo, deleted_->end(), static_cast<uint64_t>(start + n));
-    if (lo == hi) return batch;
+    auto lo = std::lower_bound(rows->begin(), rows->end(), static_cast<uint64_t>(start));
+    auto hi = std::lower_bound(lo, rows->end(), static_cast<uint64_t>(start + n));
+    if (lo == hi && !keep_) return batch;
+    if (keep_ && hi - lo == n) return batch;
     arrow::BooleanBuilder keep;
     ARROW_RETURN_NOT_OK(keep.Reserve(n));
     auto it = lo;
     for (int64_t i = 0; i < n; ++i) {
-      bool del = it != hi && *it == static_cast<uint64_t>(start + i);
-      if (del) ++it;
-      keep.UnsafeAppend(!del);
+      bool listed = it != hi && *it == static_cast<uint64_t>(start + i);
+      if (listed) ++it;
+      keep.UnsafeAppend(keep_ ? listed : !listed);
     }
     ARROW_ASSIGN_OR_RAISE(auto mask, keep.Finish());
     if (!EnsureCompute()) return Status::Invalid("cannot initialize Arrow compute");
@@ -240,6 +246,7 @@ class DataFileReader : public arrow::RecordBatchReader {
   std::vector<std::shared_ptr<arrow::Field>> logical_;
   ColumnMappingMode mode_;
   std::shared_ptr<std::vector<uint64_t>> deleted_;
+  std::shared_ptr<std::vector<uint64_t>> keep_;  ///< When set: only these rows.
   std::shared_ptr<arrow::Schema> schema_;
   std::string description_;
   std::shared_ptr<arrow::RecordBatchReader> current_;
@@ -275,6 +282,21 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRea
     ARROW_ASSIGN_OR_RAISE(auto rows,
                           LoadDeletionVector(*read.engine, *read.deletion_vector, read.table_root));
     deleted = std::make_shared<std::vector<uint64_t>>(std::move(rows));
+  }
+  // Only some rows: keep = selected - deleted (both sorted).
+  std::shared_ptr<std::vector<uint64_t>> keep;
+  if (read.selected_rows) {
+    ARROW_ASSIGN_OR_RAISE(auto rows,
+                          LoadDeletionVector(*read.engine, *read.selected_rows, read.table_root));
+    std::sort(rows.begin(), rows.end());
+    keep = std::make_shared<std::vector<uint64_t>>();
+    if (deleted) {
+      std::set_difference(rows.begin(), rows.end(), deleted->begin(), deleted->end(),
+                          std::back_inserter(*keep));
+    } else {
+      *keep = std::move(rows);
+    }
+    deleted.reset();
   }
   arrow::fs::FileInfo info(read.path, arrow::fs::FileType::File);
   if (read.size >= 0) info.set_size(read.size);
@@ -319,7 +341,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRea
     auto meta = reader->parquet_reader()->metadata();
     std::vector<int> row_groups;
     std::vector<int64_t> starts;
-    int64_t start = 0, rows = 0;
+    int64_t start = 0, rows = 0, pruned_row_groups = 0;
     for (int rg = 0; rg < meta->num_row_groups(); ++rg) {
       auto rg_meta = meta->RowGroup(rg);
       int64_t n = rg_meta->num_rows();
@@ -341,12 +363,21 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRea
         }
         skip = !guarantees.empty() && CanSkip(*read.filter, cp::and_(guarantees));
       }
+      if (keep && CountDeleted(*keep, start, n) == 0) skip = true;
+      if (skip) ++pruned_row_groups;
       if (!skip && n > 0) {
         row_groups.push_back(rg);
         starts.push_back(start);
-        rows += n - (deleted ? CountDeleted(*deleted, start, n) : 0);
+        rows += keep ? CountDeleted(*keep, start, n)
+                     : n - (deleted ? CountDeleted(*deleted, start, n) : 0);
       }
       start += n;
+    }
+    if (read.file_counters) {
+      auto& c = *read.file_counters;
+      c.files_read.fetch_add(1, std::memory_order_relaxed);
+      c.row_groups_total.fetch_add(meta->num_row_groups(), std::memory_order_relaxed);
+      c.row_groups_pruned.fetch_add(pruned_row_groups, std::memory_order_relaxed);
     }
     if (leaves.empty()) return MakeConstantReader(read.out, rows);
     arrow::FieldVector out_fields;
@@ -354,7 +385,7 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRea
     auto source = std::make_shared<DataFileReader>(
         reader, std::move(row_groups), std::move(starts), std::move(leaves),
         std::move(selected_fields), std::move(selected_logical), read.mode, std::move(deleted),
-        arrow::schema(out_fields), desc);
+        std::move(keep), arrow::schema(out_fields), desc);
     return MakeAdaptedReader(std::move(source), read.out, reader);
   } catch (const std::exception& e) {
     return Status::IOError("cannot read data file ", desc, ": ", e.what());

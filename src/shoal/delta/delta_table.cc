@@ -192,18 +192,24 @@ const std::shared_ptr<const Snapshot>& DeltaTableProvider::snapshot() const {
   return state_->snapshot;
 }
 
+const DeltaTableOptions& DeltaTableProvider::options() const { return state_->options; }
+
+const std::shared_ptr<arrow::fs::FileSystem>& DeltaTableProvider::filesystem() const {
+  return state_->fs;
+}
+
 TableStatistics DeltaTableProvider::statistics() const {
   TableStatistics out;
   int64_t bytes = 0;
   for (const auto& f : state_->files) bytes += std::max<int64_t>(f.add->size, 0);
   out.total_bytes = bytes;
-  state_->DecodeStats();
+  // Row counts only (cheap): the full statistics are decoded when a filter needs them.
   int64_t rows = 0;
-  for (size_t i = 0; i < state_->files.size(); ++i) {
-    const auto& s = state_->stats[i];
-    if (!s || !s->num_records) return out;
-    rows += *s->num_records;
-    if (state_->files[i].add->deletion_vector) rows -= state_->files[i].add->deletion_vector->cardinality;
+  for (const auto& f : state_->files) {
+    auto n = StatsNumRecords(*f.add);
+    if (!n) return out;
+    rows += *n;
+    if (f.add->deletion_vector) rows -= f.add->deletion_vector->cardinality;
   }
   out.num_rows = rows;
   out.exact = true;
@@ -263,8 +269,17 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     remaining = *request.limit;
     st.DecodeStats();  // row counts let the scan stop planning files early
   }
+  // Without data columns to read (count(*), partition or file columns only),
+  // files whose statistics give their row count are not opened.
+  const bool rows_only = read_columns.empty();
+  int64_t counted_rows = 0;
 
   ScanMetricsSnapshot metrics;
+  metrics.files_pruned_by_partition = 0;
+  metrics.files_pruned_by_stats = 0;
+  metrics.detail = "version=" + std::to_string(snap.version());
+  auto counters = std::make_shared<ScanCounters>();
+  auto file_counters = std::make_shared<internal::FileReadCounters>();
   std::vector<std::shared_ptr<ScanMorsel>> morsels;
   const bool partitioned = !st.partition_fields.empty();
   for (size_t i = 0; i < st.files.size(); ++i) {
@@ -273,6 +288,7 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     ++metrics.files_total;
     if (filter && partitioned && CanSkip(*filter, file.partition_guarantee)) {
       ++metrics.files_pruned;
+      ++metrics.files_pruned_by_partition;
       continue;
     }
     if (filter && !stats_columns.empty() && st.stats[i]) {
@@ -285,6 +301,7 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
       }
       if (skip) {
         ++metrics.files_pruned;
+        ++metrics.files_pruned_by_stats;
         continue;
       }
     }
@@ -298,7 +315,9 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     read.deletion_vector = file.add->deletion_vector;
     read.engine = snap.engine();
     read.table_root = st.root;
+    read.file_counters = file_counters;
     MorselOutput& out = read.out;
+    out.counters = counters;
     out.schema = output_schema;
     out.batch_size = request.batch_size > 0 ? request.batch_size : 8192;
     out.limit = remaining;
@@ -324,10 +343,47 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     }
     int64_t index = static_cast<int64_t>(morsels.size());
     std::string desc = out.description;
+    std::optional<int64_t> known_rows;
+    if (rows_only) known_rows = StatsNumRecords(*file.add);
+    if (known_rows) {
+      int64_t rows = *known_rows;
+      if (file.add->deletion_vector) rows -= file.add->deletion_vector->cardinality;
+      if (request.columns.empty()) {  // no columns at all: one morsel for all such files
+        counted_rows += std::max<int64_t>(rows, 0);
+        continue;
+      }
+      morsels.push_back(std::make_shared<FunctionMorsel>(
+          index, desc,
+          [out = read.out, rows]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+            return MakeConstantReader(out, std::max<int64_t>(rows, 0));
+          }));
+      continue;
+    }
     morsels.push_back(std::make_shared<FunctionMorsel>(
         index, desc, [read = std::move(read), keep = state_]() { return internal::OpenDataFile(read); }));
   }
-  return std::make_shared<BasicTableScan>(output_schema, std::move(morsels), metrics);
+  if (counted_rows > 0) {
+    MorselOutput out;
+    out.schema = output_schema;
+    out.batch_size = request.batch_size > 0 ? request.batch_size : 8192;
+    if (request.limit && IsLiteralTrue(request.filter)) out.limit = *request.limit;
+    out.counters = counters;
+    out.description = "row counts of Delta table '" + st.root + "'";
+    morsels.push_back(std::make_shared<FunctionMorsel>(
+        static_cast<int64_t>(morsels.size()), out.description,
+        [out, counted_rows]() -> Result<std::shared_ptr<arrow::RecordBatchReader>> {
+          return MakeConstantReader(out, counted_rows);
+        }));
+  }
+  return std::make_shared<internal::DeltaTableScan>(output_schema, std::move(morsels), metrics,
+                                                    std::move(counters), std::move(file_counters));
+}
+
+std::optional<ScanMetricsSnapshot> DeltaTableProvider::ExplainScan(const ScanRequest& request) const {
+  // Planning reads no data: the snapshot is loaded and statistics are in the log.
+  auto scan = Scan(request);
+  if (!scan.ok()) return std::nullopt;
+  return (*scan)->planning_metrics();
 }
 
 }  // namespace shoal::delta

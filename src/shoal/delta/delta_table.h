@@ -53,9 +53,16 @@ class DeltaTableProvider : public TableProvider {
   TableStatistics statistics() const override;
   Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const override;
   Result<std::shared_ptr<TableProvider>> TimeTravel(const TableVersion& at) const override;
+  /// Plan the scan and return its counters: the version and the files skipped
+  /// by partition values and by statistics.
+  std::optional<ScanMetricsSnapshot> ExplainScan(const ScanRequest& request) const override;
 
   /// Return the loaded snapshot.
   const std::shared_ptr<const Snapshot>& snapshot() const;
+  /// Return the options the table was opened with.
+  const DeltaTableOptions& options() const;
+  /// Return the file system the data files are read from.
+  const std::shared_ptr<arrow::fs::FileSystem>& filesystem() const;
 
   struct State;
 

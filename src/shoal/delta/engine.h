@@ -18,6 +18,7 @@
 namespace shoal::delta {
 
 class JsonValue;
+struct ActionBatch;
 
 /// A file as listed by a StorageHandler.
 struct FileMeta {
@@ -56,6 +57,12 @@ class JsonHandler {
   /// `origin` and the line.
   virtual Status ParseLines(const arrow::Buffer& data, const std::string& origin,
                             const std::function<Status(int64_t, const JsonValue&)>& visit) const = 0;
+  /// Add the actions of the newline-delimited JSON `data` (a commit file) to
+  /// `out`. A line that is not valid JSON fails with "cannot parse '<origin>'
+  /// line N: ..."; an invalid action with "line N: ...". The default parses
+  /// every line with ParseLines and decodes it with ParseJsonAction.
+  virtual Status ParseActionLines(const arrow::Buffer& data, const std::string& origin,
+                                  ActionBatch* out) const;
 };
 
 /// Reading Parquet files of the log (checkpoints, sidecars).
@@ -66,13 +73,45 @@ class ParquetHandler {
   /// (all columns when empty), as one table. Errors name the file.
   virtual Result<std::shared_ptr<arrow::Table>> ReadParquetFile(
       const FileMeta& file, const std::vector<std::string>& columns) const = 0;
+  /// Call `visit` with the rows of `file` in order, as record batches of at most
+  /// `batch_rows` rows holding the `columns` that exist in the file (all when
+  /// empty). A name "a.b" selects only the child `b` of the struct column `a`.
+  /// Memory stays bounded by a batch and a column chunk where the implementation
+  /// can stream; the default reads the whole file with ReadParquetFile (and
+  /// selects top-level columns only). Errors name the file.
+  virtual Status ReadParquetBatches(
+      const FileMeta& file, const std::vector<std::string>& columns, int64_t batch_rows,
+      const std::function<Status(const arrow::RecordBatch&)>& visit) const;
 };
+
+/// Runs independent pieces of protocol work (reading and parsing commit files)
+/// for the protocol logic, which never starts threads itself.
+class TaskRunner {
+ public:
+  virtual ~TaskRunner() = default;
+  /// Call `task(i)` once for every i in [0, n), possibly concurrently and in any
+  /// order, and return when all have finished. Tasks after a failed one may be
+  /// skipped; the error returned is the one of the lowest failed index among the
+  /// tasks that ran, so that a sequential and a parallel run report the same
+  /// first error. `task` must be safe to call from several threads.
+  virtual Status ParallelFor(int64_t n, const std::function<Status(int64_t)>& task) const = 0;
+};
+
+/// Return a TaskRunner using the calling thread and up to `max_threads - 1`
+/// short-lived helper threads (so it never waits on a shared pool that may be
+/// busy running the caller). `max_threads` <= 1 runs everything on the caller.
+std::shared_ptr<TaskRunner> MakeThreadTaskRunner(int max_threads);
+
+/// Run `task` for [0, n) with `runner`, or sequentially when `runner` is null.
+Status RunTasks(const TaskRunner* runner, int64_t n, const std::function<Status(int64_t)>& task);
 
 /// The handlers protocol logic uses.
 struct Engine {
   std::shared_ptr<StorageHandler> storage;
   std::shared_ptr<JsonHandler> json;
   std::shared_ptr<ParquetHandler> parquet;
+  /// Runs log reading in parallel; null runs it sequentially on the caller.
+  std::shared_ptr<TaskRunner> tasks;
 };
 
 /// Return the JSON handler built on delta/json.h.

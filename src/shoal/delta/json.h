@@ -76,4 +76,48 @@ class JsonValue {
 /// Parse one JSON document. Errors give the byte offset and what was expected.
 Result<JsonValue> ParseJson(std::string_view text);
 
+/// A forward-only reader of JSON text for hot paths (add actions of commit
+/// files): members and values are read in document order without building a
+/// JsonValue tree. Errors are those of ParseJson (byte offset, what was expected).
+class JsonReader {
+ public:
+  explicit JsonReader(std::string_view text) : s_(text) {}
+
+  /// Skip whitespace and return the next character ('\0' at the end of the text).
+  char Peek();
+  /// Read the next value of any type.
+  Status ReadValue(JsonValue* out) { return ParseValue(out, 0); }
+  /// Read the next value, which must be a string.
+  Status ReadString(std::string* out);
+  /// Read the next value, which must be a number; `out` views its text.
+  Status ReadNumber(std::string_view* out);
+  /// Consume the literal `null` when it comes next; return whether it did.
+  bool ConsumeNull();
+  /// Consume `true` or `false` when one comes next; return whether it did.
+  bool ConsumeBool(bool* out);
+  /// Consume the '{' opening an object.
+  Status BeginObject();
+  /// Advance to the next member of the object being read: return true and its
+  /// key, or false after consuming the closing '}'. `*first` must be true before
+  /// the first call of an object (it is cleared).
+  Result<bool> NextMember(bool* first, std::string* key);
+  /// Check that only whitespace is left.
+  Status Finish();
+
+ private:
+  Status Error(const std::string& what) const;
+  void SkipSpace();
+  bool Consume(std::string_view word);
+  Status ParseValue(JsonValue* out, int depth);
+  Status ParseNumber(JsonValue* out);
+  Status ParseNumberText(std::string_view* out);
+  Status ParseHex4(uint32_t* out);
+  Status ParseString(std::string* out);
+  Status ParseArray(JsonValue* out, int depth);
+  Status ParseObject(JsonValue* out, int depth);
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
 }  // namespace shoal::delta

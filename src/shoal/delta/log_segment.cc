@@ -92,8 +92,14 @@ std::optional<LogFile> ParseLogFileName(const FileMeta& file) {
 
 namespace {
 
+struct CheckpointHint {
+  int64_t version = 0;
+  std::optional<int64_t> num_add_files;
+};
+
 /// Read _last_checkpoint; nullopt when missing or unusable (corrupt).
-std::optional<int64_t> ReadLastCheckpointHint(const Engine& engine, const std::string& log_root) {
+std::optional<CheckpointHint> ReadLastCheckpointHint(const Engine& engine,
+                                                     const std::string& log_root) {
   auto data = engine.storage->ReadFile(JoinPath(log_root, "_last_checkpoint"));
   if (!data.ok()) return std::nullopt;
   std::string_view text(reinterpret_cast<const char*>((*data)->data()),
@@ -104,7 +110,12 @@ std::optional<int64_t> ReadLastCheckpointHint(const Engine& engine, const std::s
   if (!v) return std::nullopt;
   auto version = v->AsInt64();
   if (!version || *version < 0) return std::nullopt;
-  return version;
+  CheckpointHint hint{*version, std::nullopt};
+  if (const JsonValue* n = doc->Find("numOfAddFiles")) {
+    auto adds = n->AsInt64();
+    if (adds && *adds >= 0) hint.num_add_files = adds;
+  }
+  return hint;
 }
 
 Result<std::vector<LogFile>> ListLog(const Engine& engine, const std::string& table_root,
@@ -177,7 +188,9 @@ Result<LogSegment> BuildLogSegment(const Engine& engine, const std::string& tabl
   seg.table_root = table_root;
   seg.log_root = JoinPath(table_root, "_delta_log");
 
-  std::optional<int64_t> hint = ReadLastCheckpointHint(engine, seg.log_root);
+  std::optional<CheckpointHint> last = ReadLastCheckpointHint(engine, seg.log_root);
+  std::optional<int64_t> hint;
+  if (last) hint = last->version;
   if (hint && version && *hint > *version) hint.reset();
 
   std::vector<LogFile> files;
@@ -218,6 +231,9 @@ Result<LogSegment> BuildLogSegment(const Engine& engine, const std::string& tabl
   if (checkpoint) {
     seg.checkpoint_version = checkpoint->version;
     seg.checkpoint_parts = checkpoint->parts;
+    if (last && last->version == checkpoint->version) {
+      seg.checkpoint_num_add_files = last->num_add_files;
+    }
     expected = checkpoint->version + 1;
     for (const auto& p : checkpoint->parts) {
       seg.timestamp_ms = std::max(seg.timestamp_ms, p.file.last_modified_ms);

@@ -52,6 +52,9 @@ struct LogSegment {
   std::vector<LogFile> commits;
   /// Modification time of the newest file (the snapshot's commit timestamp).
   int64_t timestamp_ms = 0;
+  /// Number of add actions in the checkpoint, from `_last_checkpoint`'s
+  /// numOfAddFiles when it describes that checkpoint (a sizing hint only).
+  std::optional<int64_t> checkpoint_num_add_files;
 };
 
 /// Return the log segment of `table_root` at `version` (the latest when nullopt).

@@ -1,11 +1,13 @@
 #include "shoal/delta/snapshot.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <arrow/buffer.h>
+#include <arrow/record_batch.h>
 #include <arrow/table.h>
 
 #include "shoal/common/strings.h"
@@ -25,49 +27,157 @@ const std::set<std::string>& SupportedReaderFeatures() {
   return kFeatures;
 }
 
-std::string FileKey(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv) {
-  std::string key = DecodeActionPath(path);
-  key.push_back('\0');
-  if (dv) key += dv->UniqueId();
-  return key;
+/// Write the key of a logical file to `key`: its decoded path, '\0', and the
+/// deletion vector's unique id (PROTOCOL.md: files are identified by both).
+void BuildFileKey(const std::string& path, const std::optional<DeletionVectorDescriptor>& dv,
+                  std::string* key) {
+  key->clear();
+  if (path.find('%') != std::string::npos || path.rfind("file:", 0) == 0) {
+    key->append(DecodeActionPath(path));
+  } else {
+    key->append(path);  // DecodeActionPath would return it unchanged
+  }
+  key->push_back('\0');
+  if (dv) {
+    key->append(dv->storage_type);
+    key->append(dv->path_or_inline_dv);
+    if (dv->offset) {
+      key->push_back('@');
+      key->append(std::to_string(*dv->offset));
+    }
+  }
 }
 
+/// A set of file keys stored in one arena (no allocation per key): open
+/// addressing over (hash, offset, length) slots.
+class FileKeySet {
+ public:
+  /// Insert `key`; return true when it was not there.
+  bool Insert(std::string_view key) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
+    const uint64_t h = Hash(key);
+    size_t i = h & (slots_.size() - 1);
+    while (slots_[i].hash != 0) {
+      if (slots_[i].hash == h && View(slots_[i]) == key) return false;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    slots_[i] = Slot{h, arena_.size(), key.size()};
+    arena_.append(key);
+    ++count_;
+    return true;
+  }
+  /// Return true when `key` is in the set.
+  bool Contains(std::string_view key) const {
+    if (count_ == 0) return false;
+    const uint64_t h = Hash(key);
+    size_t i = h & (slots_.size() - 1);
+    while (slots_[i].hash != 0) {
+      if (slots_[i].hash == h && View(slots_[i]) == key) return true;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    return false;
+  }
+  bool empty() const { return count_ == 0; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;  ///< 0: empty
+    size_t offset = 0;
+    size_t length = 0;
+  };
+  static uint64_t Hash(std::string_view key) {
+    uint64_t h = std::hash<std::string_view>()(key);
+    return h == 0 ? 1 : h;
+  }
+  std::string_view View(const Slot& s) const {
+    return std::string_view(arena_.data() + s.offset, s.length);
+  }
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    for (const Slot& s : old) {
+      if (s.hash == 0) continue;
+      size_t i = s.hash & (slots_.size() - 1);
+      while (slots_[i].hash != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::string arena_;
+  size_t count_ = 0;
+};
+
+/// Rows per record batch when streaming checkpoint files.
+constexpr int64_t kCheckpointBatchRows = 8192;
+/// Commit files read and parsed together (bounds the memory of parsed commits).
+constexpr size_t kCommitWindow = 128;
+
+/// Return the checkpoint columns log replay needs: every action but `remove`
+/// (checkpoint removes are tombstones of files no longer live).
+const std::vector<std::string>& ReplayCheckpointColumns() {
+  static const std::vector<std::string> kColumns = [] {
+    std::vector<std::string> out;
+    for (const auto& c : CheckpointColumns()) {
+      if (c != "remove") out.push_back(c);
+    }
+    return out;
+  }();
+  return kColumns;
+}
+
+/// Read one checkpoint part (and the sidecars it references), calling
+/// `consume` with the actions of every batch of rows.
 Status ReadCheckpointPart(const Engine& engine, const LogSegment& seg, const LogFile& part,
-                          ActionBatch* out) {
+                          const std::function<Status(ActionBatch*)>& consume) {
   auto named = [&](const Status& st) {
     return Status::FromArgs(st.code(), "cannot read checkpoint '", part.name(), "' (version ",
                             part.version, ") of Delta table '", seg.table_root, "': ",
                             st.message());
   };
+  std::vector<Sidecar> sidecars;
+  auto take = [&](ActionBatch* batch) {
+    for (auto& sc : batch->sidecars) sidecars.push_back(std::move(sc));
+    batch->sidecars.clear();
+    return consume(batch);
+  };
   if (part.kind == LogFileKind::kUuidCheckpoint && part.is_json) {
     auto data = engine.storage->ReadFile(part.file.location);
     if (!data.ok()) return named(data.status());
+    ActionBatch batch;
     Status st = engine.json->ParseLines(**data, part.file.location,
                                         [&](int64_t, const JsonValue& line) {
-                                          return ParseJsonAction(line, out);
+                                          return ParseJsonAction(line, &batch);
                                         });
     if (!st.ok()) return named(st);
+    ARROW_RETURN_NOT_OK(take(&batch));
   } else {
-    auto table = engine.parquet->ReadParquetFile(part.file, CheckpointColumns());
-    if (!table.ok()) return named(table.status());
-    Status st = ParseCheckpointTable(**table, out);
+    Status st = engine.parquet->ReadParquetBatches(
+        part.file, ReplayCheckpointColumns(), kCheckpointBatchRows,
+        [&](const arrow::RecordBatch& rows) {
+          ActionBatch batch;
+          ARROW_RETURN_NOT_OK(ParseCheckpointBatch(rows, &batch));
+          return take(&batch);
+        });
     if (!st.ok()) return named(st);
   }
   // v2 checkpoints reference sidecar files holding the file actions.
-  std::vector<Sidecar> sidecars = std::move(out->sidecars);
-  out->sidecars.clear();
   for (const auto& sc : sidecars) {
     std::string path = sc.path.find("://") != std::string::npos || (!sc.path.empty() && sc.path[0] == '/')
                            ? DecodeActionPath(sc.path)
                            : JoinPath(JoinPath(seg.log_root, "_sidecars"), DecodeActionPath(sc.path));
-    FileMeta meta{path, sc.size_in_bytes, sc.modification_time};
-    auto table = engine.parquet->ReadParquetFile(meta, {"add", "remove"});
-    if (!table.ok()) {
-      return Status::FromArgs(table.status().code(), "cannot read sidecar '", sc.path,
+    // The size is not trusted for ranged reads: the whole file is read.
+    FileMeta meta{path, -1, sc.modification_time};
+    Status st = engine.parquet->ReadParquetBatches(
+        meta, {"add"}, kCheckpointBatchRows, [&](const arrow::RecordBatch& rows) {
+          ActionBatch batch;
+          ARROW_RETURN_NOT_OK(ParseCheckpointBatch(rows, &batch));
+          return consume(&batch);
+        });
+    if (!st.ok()) {
+      return Status::FromArgs(st.code(), "cannot read sidecar '", sc.path,
                               "' of checkpoint '", part.name(), "' of Delta table '",
-                              seg.table_root, "': ", table.status().message());
+                              seg.table_root, "': ", st.message());
     }
-    ARROW_RETURN_NOT_OK(ParseCheckpointTable(**table, out));
   }
   return Status::OK();
 }
@@ -116,11 +226,7 @@ Result<ActionBatch> ReadCommit(const Engine& engine, const LogFile& commit,
   auto data = engine.storage->ReadFile(commit.file.location);
   if (!data.ok()) return named(data.status());
   ActionBatch batch;
-  Status st = engine.json->ParseLines(**data, commit.name(), [&](int64_t line, const JsonValue& v) {
-    Status s = ParseJsonAction(v, &batch);
-    if (!s.ok()) return s.WithMessage("line ", line, ": ", s.message());
-    return Status::OK();
-  });
+  Status st = engine.json->ParseActionLines(**data, commit.name(), &batch);
   if (!st.ok()) return named(st);
   return batch;
 }
@@ -145,45 +251,88 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Make(std::shared_ptr<Engine> e
 
   std::optional<Protocol> protocol;
   std::optional<Metadata> metadata;
-  std::unordered_set<std::string> seen;
+  FileKeySet seen;
+  std::string key;
   std::unordered_map<std::string, Transaction> txns;
   bool newest = true;
-  for (auto it = seg.commits.rbegin(); it != seg.commits.rend(); ++it) {
-    ARROW_ASSIGN_OR_RAISE(auto batch, ReadCommit(*engine, *it, table_root));
-    if (newest) {
-      if (auto ict = CommitTimestamp(batch.commit_info)) snap->timestamp_ms_ = *ict;
-      newest = false;
-    }
-    if (!protocol && batch.protocol) {
-      protocol = std::move(batch.protocol);
-      // Refuse unsupported tables before reading more of the log.
-      ARROW_RETURN_NOT_OK(CheckReadSupported(*protocol, table_root));
-    }
-    if (!metadata && batch.metadata) metadata = std::move(batch.metadata);
-    for (auto& t : batch.txns) txns.emplace(t.app_id, t);
-    for (const auto& r : batch.removes) seen.insert(FileKey(r.path, r.deletion_vector));
-    for (auto& a : batch.adds) {
-      if (seen.insert(FileKey(a.path, a.deletion_vector)).second) {
-        snap->files_.push_back(std::move(a));
+  // Commits newest to oldest, read and parsed a window at a time in parallel,
+  // reconciled in order (errors come out as a sequential replay reports them).
+  const auto& commits = seg.commits;
+  for (size_t done = 0; done < commits.size();) {
+    const size_t n = std::min(kCommitWindow, commits.size() - done);
+    std::vector<ActionBatch> batches(n);
+    std::vector<Status> statuses(n);
+    ARROW_RETURN_NOT_OK(RunTasks(engine->tasks.get(), static_cast<int64_t>(n), [&](int64_t i) {
+      const LogFile& commit = commits[commits.size() - 1 - done - static_cast<size_t>(i)];
+      auto batch = ReadCommit(*engine, commit, table_root);
+      if (batch.ok()) {
+        batches[i] = std::move(*batch);
+      } else {
+        statuses[i] = batch.status();
       }
+      return Status::OK();
+    }));
+    for (size_t i = 0; i < n; ++i) {
+      ARROW_RETURN_NOT_OK(statuses[i]);
+      ActionBatch& batch = batches[i];
+      if (newest) {
+        if (auto ict = CommitTimestamp(batch.commit_info)) snap->timestamp_ms_ = *ict;
+        newest = false;
+      }
+      if (!protocol && batch.protocol) {
+        protocol = std::move(batch.protocol);
+        // Refuse unsupported tables before reading more of the log.
+        ARROW_RETURN_NOT_OK(CheckReadSupported(*protocol, table_root));
+      }
+      if (!metadata && batch.metadata) metadata = std::move(batch.metadata);
+      for (auto& t : batch.txns) txns.emplace(t.app_id, t);
+      for (const auto& r : batch.removes) {
+        BuildFileKey(r.path, r.deletion_vector, &key);
+        seen.Insert(key);
+      }
+      for (auto& a : batch.adds) {
+        BuildFileKey(a.path, a.deletion_vector, &key);
+        if (seen.Insert(key)) snap->files_.push_back(std::move(a));
+      }
+      batch = ActionBatch();  // free as we go
     }
+    done += n;
   }
   if (!seg.checkpoint_parts.empty()) {
-    ActionBatch batch;
-    for (const auto& part : seg.checkpoint_parts) {
-      ARROW_RETURN_NOT_OK(ReadCheckpointPart(*engine, seg, part, &batch));
+    // Streamed batch by batch: only the live adds are kept.
+    std::optional<Protocol> cp_protocol;
+    std::optional<Metadata> cp_metadata;
+    auto consume = [&](ActionBatch* batch) -> Status {
+      if (batch->protocol) cp_protocol = std::move(batch->protocol);
+      if (batch->metadata) cp_metadata = std::move(batch->metadata);
+      for (auto& t : batch->txns) txns.emplace(t.app_id, t);
+      // Checkpoint adds are live unless a newer commit removed or replaced them.
+      for (auto& a : batch->adds) {
+        if (!seen.empty()) {
+          BuildFileKey(a.path, a.deletion_vector, &key);
+          if (seen.Contains(key)) continue;
+        }
+        snap->files_.push_back(std::move(a));
+      }
+      return Status::OK();
+    };
+    if (seg.checkpoint_num_add_files) {
+      // Size the file list once. The count is only a hint: bound it by the
+      // checkpoint's bytes (an add takes more than a byte) and give back what a
+      // wrong hint over-reserved once loaded.
+      int64_t bytes = 0;
+      for (const auto& part : seg.checkpoint_parts) bytes += std::max<int64_t>(part.file.size, 0);
+      const int64_t hint = std::min(*seg.checkpoint_num_add_files, bytes);
+      snap->files_.reserve(snap->files_.size() + static_cast<size_t>(std::max<int64_t>(hint, 0)));
     }
-    if (!protocol && batch.protocol) {
-      protocol = std::move(batch.protocol);
+    for (const auto& part : seg.checkpoint_parts) {
+      ARROW_RETURN_NOT_OK(ReadCheckpointPart(*engine, seg, part, consume));
+    }
+    if (!protocol && cp_protocol) {
+      protocol = std::move(cp_protocol);
       ARROW_RETURN_NOT_OK(CheckReadSupported(*protocol, table_root));
     }
-    if (!metadata && batch.metadata) metadata = std::move(batch.metadata);
-    for (auto& t : batch.txns) txns.emplace(t.app_id, t);
-    // Checkpoint removes are tombstones of files already gone; adds are live
-    // unless a newer commit removed or replaced them.
-    for (auto& a : batch.adds) {
-      if (!seen.count(FileKey(a.path, a.deletion_vector))) snap->files_.push_back(std::move(a));
-    }
+    if (!metadata && cp_metadata) metadata = std::move(cp_metadata);
   }
   std::string at = " at version " + std::to_string(seg.version);
   if (!protocol) {
@@ -217,6 +366,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::Make(std::shared_ptr<Engine> e
       return Status::Invalid("Delta table '", table_root, "'", at, ": partition column '", p,
                              "' is not in the schema");
     }
+  }
+  if (snap->files_.capacity() > snap->files_.size() + snap->files_.size() / 2 + 1024) {
+    snap->files_.shrink_to_fit();
   }
   // Oldest-first file order (the order files were added) reads naturally.
   std::reverse(snap->files_.begin(), snap->files_.end());

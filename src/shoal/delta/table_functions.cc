@@ -5,7 +5,10 @@
 #include <arrow/scalar.h>
 #include <arrow/type.h>
 
+#include "shoal/catalog/catalog.h"
+#include "shoal/common/strings.h"
 #include "shoal/delta/arrow_engine.h"
+#include "shoal/delta/change_feed_table.h"
 #include "shoal/delta/delta_table.h"
 #include "shoal/delta/stats.h"
 #include "shoal/io/file_listing.h"
@@ -181,11 +184,122 @@ Result<std::shared_ptr<TableProvider>> History(const Args& a) {
   return OneBatchTable(out_schema, std::move(cols));
 }
 
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+std::vector<std::string> SplitString(const std::string& s, char sep) {
+  std::vector<std::string> out(1);
+  for (char c : s) {
+    if (c == sep) {
+      out.emplace_back();
+    } else {
+      out.back().push_back(c);
+    }
+  }
+  return out;
+}
+
+/// A version (integer) or a timestamp (a timestamp or text) bound of table_changes.
+Status ParseChangeBound(const arrow::Scalar& arg, const char* which,
+                        std::optional<int64_t>* version, std::optional<int64_t>* timestamp_ms) {
+  if (!arg.is_valid) return Status::OK();  // NULL: not given
+  auto id = arg.type->id();
+  if (arrow::is_integer(id)) {
+    ARROW_ASSIGN_OR_RAISE(auto v, arg.CastTo(arrow::int64()));
+    *version = static_cast<const arrow::Int64Scalar&>(*v).value;
+    return Status::OK();
+  }
+  if (id == arrow::Type::STRING || id == arrow::Type::LARGE_STRING) {
+    std::string text = arg.ToString();
+    auto us = ParseTimestampMicros(text);
+    if (!us) {
+      return Status::Invalid("table_changes() ", which, " must be a version or a timestamp such as "
+                             "'2026-01-01 00:00:00', not '", text, "'");
+    }
+    *timestamp_ms = FloorDiv(*us, 1000);
+    return Status::OK();
+  }
+  if (id == arrow::Type::TIMESTAMP) {
+    const auto& t = static_cast<const arrow::TimestampType&>(*arg.type);
+    int64_t v = static_cast<const arrow::TimestampScalar&>(arg).value;
+    switch (t.unit()) {
+      case arrow::TimeUnit::SECOND: *timestamp_ms = v * 1000; break;
+      case arrow::TimeUnit::MILLI: *timestamp_ms = v; break;
+      case arrow::TimeUnit::MICRO: *timestamp_ms = FloorDiv(v, 1000); break;
+      case arrow::TimeUnit::NANO: *timestamp_ms = FloorDiv(v, 1000000); break;
+    }
+    return Status::OK();
+  }
+  if (id == arrow::Type::NA) return Status::OK();
+  return Status::Invalid("table_changes() ", which, " must be a version (integer) or a timestamp, not ",
+                         arg.type->ToString());
+}
+
+/// table_changes('table or path', start [, end]) and the form with both kinds
+/// of bounds: (t, start_version, end_version, start_timestamp, end_timestamp).
+Result<std::shared_ptr<TableProvider>> TableChanges(
+    const std::vector<std::shared_ptr<arrow::Scalar>>& args, const Catalog* catalog) {
+  const char* kUsage =
+      "table_changes() takes a Delta table name or path, a starting version or timestamp and "
+      "optionally an ending version or timestamp (or: table, start_version, end_version, "
+      "start_timestamp, end_timestamp with NULL for the ones not given)";
+  if ((args.size() != 2 && args.size() != 3 && args.size() != 5) || !args[0]->is_valid ||
+      (args[0]->type->id() != arrow::Type::STRING && args[0]->type->id() != arrow::Type::LARGE_STRING)) {
+    return Status::Invalid(kUsage);
+  }
+  ChangeFeedRange range;
+  if (args.size() == 5) {
+    for (int i = 1; i <= 4; ++i) {
+      if (!args[i]->is_valid) continue;
+      bool want_version = i <= 2;
+      bool is_int = arrow::is_integer(args[i]->type->id());
+      if (want_version != is_int) return Status::Invalid(kUsage);
+    }
+    std::optional<int64_t> unused;
+    ARROW_RETURN_NOT_OK(ParseChangeBound(*args[1], "start", &range.start_version, &unused));
+    ARROW_RETURN_NOT_OK(ParseChangeBound(*args[2], "end", &range.end_version, &unused));
+    ARROW_RETURN_NOT_OK(ParseChangeBound(*args[3], "start", &unused, &range.start_timestamp_ms));
+    ARROW_RETURN_NOT_OK(ParseChangeBound(*args[4], "end", &unused, &range.end_timestamp_ms));
+  } else {
+    ARROW_RETURN_NOT_OK(
+        ParseChangeBound(*args[1], "start", &range.start_version, &range.start_timestamp_ms));
+    if (args.size() == 3) {
+      ARROW_RETURN_NOT_OK(
+          ParseChangeBound(*args[2], "end", &range.end_version, &range.end_timestamp_ms));
+    }
+  }
+  std::string target = args[0]->ToString();
+  // A registered Delta table by name, else a path.
+  if (catalog && target.find('/') == std::string::npos && target.find(':') == std::string::npos) {
+    std::vector<std::string> name = SplitString(target, '.');
+    if (catalog->Exists(name)) {
+      ARROW_ASSIGN_OR_RAISE(auto entry, catalog->Lookup(name));
+      auto* delta = dynamic_cast<const DeltaTableProvider*>(entry.table.get());
+      if (!delta) {
+        return Status::Invalid("table_changes(): '", target, "' is not a Delta table (it is ",
+                               entry.table ? "a table of kind '" + entry.table->kind() + "'"
+                                           : std::string("a view"),
+                               ")");
+      }
+      const auto& snap = *delta->snapshot();
+      ARROW_ASSIGN_OR_RAISE(auto provider,
+                            ChangeFeedTableProvider::Make(snap.engine(), delta->filesystem(),
+                                                          snap.table_root(), range));
+      return std::static_pointer_cast<TableProvider>(provider);
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(target));
+  std::string root = loc.path;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  ARROW_ASSIGN_OR_RAISE(auto provider,
+                        ChangeFeedTableProvider::Make(MakeArrowEngine(loc.fs), loc.fs, root, range));
+  return std::static_pointer_cast<TableProvider>(provider);
+}
+
 }  // namespace
 
 const std::vector<std::string>& DeltaTableFunctionNames() {
   static const std::vector<std::string> kNames = {"delta_scan", "delta_snapshot", "delta_files",
-                                                  "delta_history"};
+                                                  "delta_history", "table_changes"};
   return kNames;
 }
 
@@ -197,7 +311,9 @@ bool IsDeltaTableFunction(const std::string& name) {
 }
 
 Result<std::shared_ptr<TableProvider>> CallDeltaTableFunction(
-    const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
+    const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args,
+    const Catalog* catalog) {
+  if (name == "table_changes") return TableChanges(args, catalog);
   ARROW_ASSIGN_OR_RAISE(auto a, ParseArgs(name, args, name == "delta_history" ? "limit" : "version"));
   if (name == "delta_scan") {
     DeltaTableOptions options;

@@ -1,10 +1,15 @@
 #include "shoal/execution/basic_operators.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include <arrow/array.h>
+#include <arrow/array/concatenate.h>
+#include <arrow/array/util.h>
 #include <arrow/compute/api_scalar.h>
 #include <arrow/compute/cast.h>
+
+#include "shoal/execution/filter_selection.h"
 
 namespace shoal::exec {
 
@@ -16,7 +21,41 @@ namespace {
 struct ScanGlobal : GlobalSourceState {
   std::shared_ptr<TableScan> scan;
   std::unique_ptr<CounterSourceState> morsels;
+  std::mutex metrics_mu;  ///< Orders the EXPLAIN ANALYZE text updates.
 };
+
+/// Return the pruning counters (and `detail`) of a scan as EXPLAIN text.
+std::string PlanningMetricsText(const ScanMetricsSnapshot& m) {
+  std::string s;
+  auto add = [&](const std::string& part) {
+    if (!part.empty()) s += (s.empty() ? "" : " ") + part;
+  };
+  add(m.detail);
+  if (m.files_total > 0) {
+    std::string f = "files=" + std::to_string(m.files_total) +
+                    " files_pruned=" + std::to_string(m.files_pruned);
+    if (m.files_pruned_by_partition >= 0 || m.files_pruned_by_stats >= 0) {
+      f += " (by_partition=" + std::to_string(std::max<int64_t>(m.files_pruned_by_partition, 0)) +
+           " by_stats=" + std::to_string(std::max<int64_t>(m.files_pruned_by_stats, 0)) + ")";
+    }
+    add(f);
+  }
+  return s;
+}
+
+/// Return the full counters of a scan (planning and run time) for EXPLAIN ANALYZE.
+std::string ScanMetricsText(size_t morsels, const ScanMetricsSnapshot& m) {
+  std::string s = "morsels=" + std::to_string(morsels);
+  std::string planning = PlanningMetricsText(m);
+  if (!planning.empty()) s += " " + planning;
+  if (m.files_read >= 0) s += " files_read=" + std::to_string(m.files_read);
+  if (m.row_groups_total > 0) {
+    s += " row_groups=" + std::to_string(m.row_groups_total) +
+         " row_groups_pruned=" + std::to_string(m.row_groups_pruned);
+  }
+  if (m.files_read >= 0 || m.rows_read > 0) s += " rows_read=" + std::to_string(m.rows_read);
+  return s;
+}
 
 struct ScanLocal : LocalSourceState {
   std::shared_ptr<arrow::RecordBatchReader> reader;
@@ -30,6 +69,14 @@ std::string TableScanOp::Details() const {
   std::string s = table_name_ + " (" + table_->kind() + ")";
   if (!filter_text_.empty()) s += " filters=[" + filter_text_ + "]";
   if (request_.limit) s += " limit=" + std::to_string(*request_.limit);
+  // Plain EXPLAIN: providers with cheap planning tell what the scan will skip.
+  // (After a run, EXPLAIN ANALYZE shows the counters in the metrics instead.)
+  if (metrics().GetExtra().empty()) {
+    if (auto m = table_->ExplainScan(request_)) {
+      std::string text = PlanningMetricsText(*m);
+      if (!text.empty()) s += " " + text;
+    }
+  }
   return s;
 }
 
@@ -41,17 +88,7 @@ Result<std::unique_ptr<GlobalSourceState>> TableScanOp::MakeGlobalSourceState(
   ARROW_ASSIGN_OR_RAISE(g->scan, table_->Scan(req));
   g->morsels = std::make_unique<CounterSourceState>(
       static_cast<int64_t>(g->scan->morsels().size()));
-  auto m = g->scan->planning_metrics();
-  std::string extra = "morsels=" + std::to_string(g->scan->morsels().size());
-  if (m.files_total > 0) {
-    extra += " files=" + std::to_string(m.files_total) +
-             " files_pruned=" + std::to_string(m.files_pruned);
-  }
-  if (m.row_groups_total > 0) {
-    extra += " row_groups=" + std::to_string(m.row_groups_total) +
-             " row_groups_pruned=" + std::to_string(m.row_groups_pruned);
-  }
-  metrics().SetExtra(extra);
+  metrics().SetExtra(ScanMetricsText(g->scan->morsels().size(), g->scan->metrics()));
   return g;
 }
 
@@ -83,6 +120,11 @@ Result<bool> TableScanOp::GetData(ThreadContext& ctx, GlobalSourceState& global,
     }
     if (batch == nullptr) {
       l.reader.reset();
+      {
+        // Refresh the run-time counters; under the lock the last update sees the most.
+        std::lock_guard<std::mutex> lock(g.metrics_mu);
+        metrics().SetExtra(ScanMetricsText(g.scan->morsels().size(), g.scan->metrics()));
+      }
       continue;
     }
     if (batch->num_rows() == 0) continue;
@@ -93,6 +135,15 @@ Result<bool> TableScanOp::GetData(ThreadContext& ctx, GlobalSourceState& global,
     }
     for (size_t i = 0; i < out->columns.size(); ++i) {
       if (!out->columns[i]->type()->Equals(*types()[i])) {
+        // Dictionaries of the right value type go to the filter above as they
+        // are (see ScanRequest::keep_dictionaries); it decodes the kept rows.
+        if (request_.keep_dictionaries &&
+            out->columns[i]->type_id() == arrow::Type::DICTIONARY &&
+            static_cast<const arrow::DictionaryType&>(*out->columns[i]->type())
+                .value_type()
+                ->Equals(*types()[i])) {
+          continue;
+        }
         ARROW_ASSIGN_OR_RAISE(
             out->columns[i],
             arrow::compute::Cast(*out->columns[i], types()[i],
@@ -159,8 +210,92 @@ std::string ListText(const ExprList& list, const char* sep) {
 
 std::string FilterOp::Details() const { return ListText(conditions_, " AND "); }
 
+namespace {
+
+/// Per-thread filter state: one evaluator state per condition plus the compiled
+/// fast paths and the dictionary verdicts of the last dictionary seen.
+struct FilterState : OperatorState {
+  struct Condition {
+    std::unique_ptr<ExprEvaluator::State> state;
+    std::optional<ExprEvaluator::ColumnComparison> comparison;
+    std::vector<int> inputs;
+    bool elementwise = false;
+    /// ColumnCompare for the column type last seen (`compare_type`).
+    std::optional<ColumnCompare> compare;
+    std::shared_ptr<arrow::DataType> compare_type;
+    /// Verdict per dictionary entry (+1 for NULL) of `dict_seen`.
+    std::shared_ptr<arrow::ArrayData> dict_seen;
+    std::vector<uint8_t> dict_keep;
+    bool dict_failed = false;
+  };
+  std::vector<Condition> conditions;
+  SelectionVector sel;
+};
+
+/// Evaluate `ev` and return its boolean mask, or nullopt for a scalar result
+/// (`*scalar_pass` then tells whether it keeps every row).
+Result<std::optional<std::shared_ptr<arrow::Array>>> EvaluateMask(
+    const ExprEvaluator& ev, const Chunk& chunk, ExprEvaluator::State* state,
+    arrow::compute::ExecContext* ctx, bool* scalar_pass) {
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum d, ev.Evaluate(chunk, state, ctx));
+  if (d.is_scalar()) {
+    const auto& s = *d.scalar();
+    if (s.type->id() != arrow::Type::BOOL && s.type->id() != arrow::Type::NA) {
+      return Status::TypeError("filter condition ", ev.ToString(), " must be a boolean, got ",
+                               s.type->ToString());
+    }
+    *scalar_pass = s.is_valid && s.type->id() == arrow::Type::BOOL &&
+                   static_cast<const arrow::BooleanScalar&>(s).value;
+    return std::nullopt;
+  }
+  std::shared_ptr<arrow::Array> arr;
+  if (d.is_array()) {
+    arr = d.make_array();
+  } else {
+    ARROW_ASSIGN_OR_RAISE(arr, ev.EvaluateToArray(chunk, state, ctx));
+  }
+  ARROW_ASSIGN_OR_RAISE(arr, AsBooleanMask(arr, "filter condition " + ev.ToString()));
+  return std::optional<std::shared_ptr<arrow::Array>>(std::move(arr));
+}
+
+/// Compute cond.dict_keep for the dictionary of `column` (a dictionary array).
+Status DictionaryVerdicts(const ExprEvaluator& ev, FilterState::Condition& cond,
+                          const arrow::DictionaryArray& column, int position, int num_columns,
+                          arrow::compute::ExecContext* ctx) {
+  const auto& values = column.dictionary();
+  const int64_t n = values->length();
+  ARROW_ASSIGN_OR_RAISE(auto null_value, arrow::MakeArrayOfNull(values->type(), 1));
+  ARROW_ASSIGN_OR_RAISE(auto with_null, arrow::Concatenate({values, null_value}));
+  Chunk sub;
+  sub.length = n + 1;
+  for (int c = 0; c < num_columns; ++c) {
+    sub.columns.push_back(c == position ? with_null : MakePlaceholder(n + 1));
+  }
+  bool scalar_pass = false;
+  ARROW_ASSIGN_OR_RAISE(auto mask, EvaluateMask(ev, sub, cond.state.get(), ctx, &scalar_pass));
+  cond.dict_keep.assign(n + 1, scalar_pass ? 1 : 0);
+  if (mask.has_value()) {
+    const auto& b = static_cast<const arrow::BooleanArray&>(**mask);
+    for (int64_t k = 0; k <= n; ++k) cond.dict_keep[k] = b.IsValid(k) && b.Value(k) ? 1 : 0;
+  }
+  cond.dict_seen = values->data();
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<OperatorState>> FilterOp::MakeOperatorState(ThreadContext&) const {
-  return std::make_unique<ExprOpState>(&conditions_);
+  auto st = std::make_unique<FilterState>();
+  st->conditions.resize(conditions_.size());
+  for (size_t i = 0; i < conditions_.size(); ++i) {
+    auto& c = st->conditions[i];
+    const auto& ev = *conditions_[i];
+    c.state = ev.MakeState();
+    c.comparison = ev.AsColumnComparison();
+    c.inputs = ev.InputColumns();
+    c.elementwise = ev.elementwise();
+  }
+  return st;
 }
 
 const std::vector<bool>& FilterOp::NeededAfter(size_t i) const {
@@ -169,40 +304,142 @@ const std::vector<bool>& FilterOp::NeededAfter(size_t i) const {
 
 Status FilterOp::Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state,
                          const Emit& emit) const {
-  auto& st = static_cast<ExprOpState&>(*state);
-  Chunk cur = std::move(input);
-  std::shared_ptr<arrow::Array> pending;  // AND of masks not yet applied
+  // Conditions refine a selection vector (all rows at first); the kept columns
+  // are gathered once at the end. Dictionary columns (from scans that keep them,
+  // see ScanRequest::keep_dictionaries) are decoded only for the kept rows.
+  auto& st = static_cast<FilterState&>(*state);
+  Chunk in = std::move(input);
+  const int64_t len = in.length;
+  auto* actx = ctx.arrow_ctx;
+  SelectionVector& sel = st.sel;
+  sel.clear();
+  bool all = true;
   for (size_t i = 0; i < conditions_.size(); ++i) {
-    ARROW_ASSIGN_OR_RAISE(auto mask, st.exprs.EvaluateArray(i, cur, ctx.arrow_ctx));
-    ARROW_ASSIGN_OR_RAISE(mask, AsBooleanMask(mask, "filter condition " + conditions_[i]->ToString()));
-    const auto& b = static_cast<const arrow::BooleanArray&>(*mask);
-    int64_t trues = b.true_count();
-    if (trues == cur.length) continue;
-    if (trues == 0) return Status::OK();
-    if (pending) {
-      ARROW_ASSIGN_OR_RAISE(auto both,
-                            arrow::compute::CallFunction("and_kleene", {pending, mask},
-                                                         ctx.arrow_ctx));
-      mask = both.make_array();
-      trues = static_cast<const arrow::BooleanArray&>(*mask).true_count();
-      if (trues == 0) return Status::OK();
+    if (!all && sel.empty()) return Status::OK();
+    const ExprEvaluator& ev = *conditions_[i];
+    auto& cond = st.conditions[i];
+    // 1. column <op> literal on raw values.
+    if (cond.comparison.has_value() && cond.comparison->column < in.num_columns()) {
+      const auto& col = in.columns[cond.comparison->column];
+      if (cond.compare_type == nullptr || !cond.compare_type->Equals(*col->type())) {
+        cond.compare = ColumnCompare::Make(*cond.comparison, *col->type());
+        cond.compare_type = col->type();
+      }
+      if (cond.compare.has_value()) {
+        cond.compare->Select(*col, all, len, &sel);
+        all = false;
+        continue;
+      }
     }
-    bool last = i + 1 == conditions_.size();
-    if (last || trues * 2 < cur.length) {
-      // Copy only the columns read from here on.
-      MaskColumns(&cur, NeededAfter(i));
-      ARROW_ASSIGN_OR_RAISE(cur, FilterChunk(cur, *mask));
-      pending.reset();
+    // 2. One dictionary column: evaluate once per dictionary entry.
+    if (cond.inputs.size() == 1 && cond.elementwise && !cond.dict_failed &&
+        cond.inputs[0] < in.num_columns() &&
+        in.columns[cond.inputs[0]]->type_id() == arrow::Type::DICTIONARY) {
+      const auto& dict = static_cast<const arrow::DictionaryArray&>(*in.columns[cond.inputs[0]]);
+      bool ready = cond.dict_seen != nullptr && cond.dict_seen == dict.dictionary()->data();
+      if (!ready && dict.dictionary()->length() <= std::max<int64_t>(len, 1024)) {
+        Status s = DictionaryVerdicts(ev, cond, dict, cond.inputs[0], in.num_columns(), actx);
+        // An error on some dictionary entry may concern rows already dropped:
+        // evaluate on the rows instead.
+        if (!s.ok()) {
+          cond.dict_failed = true;
+          cond.dict_seen.reset();
+        }
+        ready = s.ok();
+      }
+      if (ready) {
+        SelectByDictionary(dict, cond.dict_keep, all, &sel);
+        all = false;
+        continue;
+      }
+    }
+    // 3. Evaluate on the whole chunk while most rows are selected.
+    if (all || static_cast<int64_t>(sel.size()) * 2 > len) {
+      for (int c : cond.inputs) {
+        if (c < in.num_columns() && in.columns[c]->type_id() == arrow::Type::DICTIONARY) {
+          ARROW_ASSIGN_OR_RAISE(in.columns[c], DecodeDictionary(in.columns[c], actx));
+        }
+      }
+      bool scalar_pass = false;
+      auto mask = EvaluateMask(ev, in, cond.state.get(), actx, &scalar_pass);
+      if (mask.ok() || all) {
+        ARROW_RETURN_NOT_OK(mask.status());
+        if (!mask->has_value()) {
+          if (!scalar_pass) return Status::OK();
+          continue;
+        }
+        RefineSelection(***mask, all, &sel);
+        all = false;
+        continue;
+      }
+      // The error may come from rows an earlier condition dropped: retry on the
+      // selected rows only.
+    }
+    // 4. Evaluate on the selected rows (only the columns the condition reads).
+    Chunk sub;
+    sub.length = static_cast<int64_t>(sel.size());
+    sub.order = in.order;
+    auto sel_arr = SelectionArray(sel);
+    sub.columns.resize(in.num_columns());
+    std::vector<bool> read(in.num_columns(), false);
+    for (int c : cond.inputs) {
+      if (c < in.num_columns()) read[c] = true;
+    }
+    for (int c = 0; c < in.num_columns(); ++c) {
+      if (read[c]) {
+        ARROW_ASSIGN_OR_RAISE(sub.columns[c], GatherColumn(in.columns[c], sel_arr, actx));
+      } else {
+        sub.columns[c] = MakePlaceholder(sub.length);
+      }
+    }
+    bool scalar_pass = false;
+    ARROW_ASSIGN_OR_RAISE(auto mask, EvaluateMask(ev, sub, cond.state.get(), actx, &scalar_pass));
+    if (!mask.has_value()) {
+      if (!scalar_pass) return Status::OK();
+      continue;
+    }
+    RefineSelectionBySubset(**mask, &sel);
+  }
+  const std::vector<bool>* keep =
+      conditions_.size() == 0 ? nullptr : &NeededAfter(conditions_.size() - 1);
+  auto kept = [&](int c) {
+    return keep == nullptr || c >= static_cast<int>(keep->size()) || (*keep)[c];
+  };
+  if (all) {
+    for (int c = 0; c < in.num_columns(); ++c) {
+      if (!kept(c)) continue;
+      if (in.columns[c]->type_id() == arrow::Type::DICTIONARY) {
+        ARROW_ASSIGN_OR_RAISE(in.columns[c], DecodeDictionary(in.columns[c], actx));
+      }
+    }
+    if (keep != nullptr) MaskColumns(&in, *keep);
+    return emit(std::move(in));
+  }
+  if (sel.empty()) return Status::OK();
+  Chunk out;
+  out.order = in.order;
+  out.length = static_cast<int64_t>(sel.size());
+  out.columns.resize(in.num_columns());
+  // Dense selections copy runs of rows (filter); sparse ones gather (take).
+  const bool dense = out.length * 2 > len;
+  std::shared_ptr<arrow::Array> sel_arr;
+  if (dense) {
+    ARROW_ASSIGN_OR_RAISE(sel_arr, SelectionMask(sel, len));
+  } else {
+    sel_arr = SelectionArray(sel);
+  }
+  for (int c = 0; c < in.num_columns(); ++c) {
+    if (kept(c) && in.columns[c]->type_id() == arrow::Type::DICTIONARY) {
+      ARROW_ASSIGN_OR_RAISE(out.columns[c], DecodeDictionaryRows(in.columns[c], &sel, actx));
+    } else if (kept(c)) {
+      ARROW_ASSIGN_OR_RAISE(out.columns[c],
+                            dense ? FilterColumn(in.columns[c], sel_arr, out.length, actx)
+                                  : GatherColumn(in.columns[c], sel_arr, actx));
     } else {
-      pending = mask;
+      out.columns[c] = MakePlaceholder(out.length);
     }
   }
-  if (pending) {
-    MaskColumns(&cur, NeededAfter(conditions_.size() - 1));
-    ARROW_ASSIGN_OR_RAISE(cur, FilterChunk(cur, *pending));
-  }
-  if (conditions_.size() > 0) MaskColumns(&cur, NeededAfter(conditions_.size() - 1));
-  return emit(std::move(cur));
+  return emit(std::move(out));
 }
 
 std::string ProjectionOp::Details() const { return ListText(exprs_, ", "); }

@@ -1,5 +1,7 @@
 #include "shoal/execution/expression_evaluator.h"
 
+#include <algorithm>
+
 #include <arrow/array/array_nested.h>
 #include <arrow/array/builder_base.h>
 #include <arrow/array/concatenate.h>
@@ -107,6 +109,7 @@ Result<int> ExprEvaluator::Compile(const plan::ExprPtr& expr, const ColumnLayout
       node.options = call.options;
       node.may_error = true;
       is_volatile = call.volatile_ || !fn->is_pure();
+      if (is_volatile || fn->kind() != cp::Function::SCALAR) elementwise_ = false;
       for (const auto& a : call.args) ARROW_RETURN_NOT_OK(add_child(a));
       if (call.args.empty()) all_const = false;
       break;
@@ -227,6 +230,60 @@ int ExprEvaluator::column_index() const {
 std::shared_ptr<arrow::Scalar> ExprEvaluator::constant() const {
   return nodes_[root_].kind == plan::ExprKind::kLiteral ? nodes_[root_].literal : nullptr;
 }
+
+std::optional<ExprEvaluator::ColumnComparison> ExprEvaluator::AsColumnComparison() const {
+  if (root_ < 0) return std::nullopt;
+  const Node& n = nodes_[root_];
+  if (n.kind != plan::ExprKind::kCall || n.args.size() != 2) return std::nullopt;
+  static const char* kOps[][2] = {{"equal", "equal"},         {"not_equal", "not_equal"},
+                                  {"less", "greater"},        {"less_equal", "greater_equal"},
+                                  {"greater", "less"},        {"greater_equal", "less_equal"}};
+  const char* flipped = nullptr;
+  const char* op = nullptr;
+  for (const auto& o : kOps) {
+    if (n.function_name == o[0]) {
+      op = o[0];
+      flipped = o[1];
+    }
+  }
+  if (op == nullptr) return std::nullopt;
+  const Node& a = nodes_[n.args[0]];
+  const Node& b = nodes_[n.args[1]];
+  ColumnComparison c;
+  if (a.kind == plan::ExprKind::kColumnRef && b.kind == plan::ExprKind::kLiteral) {
+    c.op = op;
+    c.column = a.column;
+    c.literal = b.literal;
+  } else if (b.kind == plan::ExprKind::kColumnRef && a.kind == plan::ExprKind::kLiteral) {
+    c.op = flipped;
+    c.column = b.column;
+    c.literal = a.literal;
+  } else {
+    return std::nullopt;
+  }
+  if (c.literal == nullptr) return std::nullopt;
+  return c;
+}
+
+std::vector<int> ExprEvaluator::InputColumns() const {
+  std::vector<int> cols;
+  std::vector<int> stack(roots_.begin(), roots_.end());
+  std::vector<bool> seen(nodes_.size(), false);
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (id < 0 || seen[id]) continue;
+    seen[id] = true;
+    const Node& n = nodes_[id];
+    if (n.kind == plan::ExprKind::kColumnRef) cols.push_back(n.column);
+    for (int a : n.args) stack.push_back(a);
+  }
+  std::sort(cols.begin(), cols.end());
+  cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+  return cols;
+}
+
+bool ExprEvaluator::elementwise() const { return elementwise_; }
 
 Result<Datum> ExprEvaluator::Evaluate(const Chunk& chunk, State* state,
                                       cp::ExecContext* ctx) const {

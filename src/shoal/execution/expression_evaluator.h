@@ -70,6 +70,22 @@ class ExprEvaluator {
   std::shared_ptr<arrow::Scalar> constant() const;
   std::string ToString() const { return text_; }
 
+  /// A condition `column <op> literal` (op: equal, not_equal, less, less_equal,
+  /// greater, greater_equal), normalized so that the column is on the left.
+  struct ColumnComparison {
+    std::string op;
+    int column = -1;
+    std::shared_ptr<arrow::Scalar> literal;
+  };
+  /// If the whole expression compares a column with a literal, describe it.
+  std::optional<ColumnComparison> AsColumnComparison() const;
+  /// Positions of the input columns the expression reads (sorted, unique).
+  std::vector<int> InputColumns() const;
+  /// True when the value for a row depends only on that row's inputs: every call
+  /// is a pure, non-volatile scalar function (the expression may then be
+  /// evaluated once per distinct input value, e.g. on a dictionary).
+  bool elementwise() const;
+
   struct Node;
   ~ExprEvaluator();
   ExprEvaluator();
@@ -95,6 +111,7 @@ class ExprEvaluator {
   std::vector<int> roots_;
   std::unordered_map<std::string, int> memo_;  ///< structural key -> node (compile only)
   std::string text_;
+  bool elementwise_ = true;
 };
 
 /// Several expressions evaluated together (projection lists, keys) with their

@@ -1,6 +1,7 @@
 #include "shoal/execution/group_key_map.h"
 
 #include "shoal/execution/huge_array.h"
+#include "shoal/execution/row_key_map.h"
 
 #include <algorithm>
 #include <cstring>
@@ -125,13 +126,60 @@ class IntKeyMap : public GroupKeyMap {
         arrow::ArrayData::Make(arrow::uint32(), length, {nullptr, std::move(ids_buf)}, 0));
   }
 
+  Result<std::shared_ptr<arrow::Array>> Merge(GroupKeyMap& other_map) override {
+    auto* other = dynamic_cast<IntKeyMap*>(&other_map);
+    if (other == nullptr || other->width_ != width_) return GroupKeyMap::Merge(other_map);
+    const int64_t n = other->num_groups();
+    ARROW_ASSIGN_OR_RAISE(auto ids_buf, arrow::AllocateBuffer(n * sizeof(uint32_t)));
+    uint32_t* ids = reinterpret_cast<uint32_t*>(ids_buf->mutable_data());
+    // Size the table once for all of other's groups, then insert them in blocks,
+    // prefetching each block's slots.
+    if ((size_ + n) * 4 > capacity_ * 3) {
+      uint64_t cap = capacity_;
+      while ((size_ + n) * 4 > cap * 3) cap *= 2;
+      if (!Rehash(cap)) return Status::OutOfMemory("aggregate hash table");
+    }
+    for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
+      const int64_t b1 = std::min(n, b0 + kBlock);
+      for (int64_t g = b0; g < b1; ++g) {
+        const uint64_t h = Mix64(static_cast<uint64_t>(other->unique_keys_[g]));
+        hashes_[g - b0] = h;
+        __builtin_prefetch(&table_[h & mask_]);
+      }
+      for (int64_t g = b0; g < b1; ++g) {
+        if (!other->unique_valid_[g]) {
+          if (null_group_ == kNone) null_group_ = AddGroup(0, false);
+          ids[g] = null_group_;
+          continue;
+        }
+        ids[g] = FindOrAdd(other->unique_keys_[g], hashes_[g - b0]);
+      }
+    }
+    return arrow::MakeArray(
+        arrow::ArrayData::Make(arrow::uint32(), n, {nullptr, std::move(ids_buf)}, 0));
+  }
+
   Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
     int64_t n = static_cast<int64_t>(unique_valid_.size());
     ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(n * width_));
     uint8_t* out = data->mutable_data();
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t v = unique_keys_[i];
-      std::memcpy(out + i * width_, &v, width_);  // little endian: low bytes
+    // Little endian: a narrower key is the low bytes of the int64.
+    switch (width_) {
+      case 1:
+        for (int64_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(unique_keys_[i]);
+        break;
+      case 2:
+        for (int64_t i = 0; i < n; ++i) {
+          reinterpret_cast<int16_t*>(out)[i] = static_cast<int16_t>(unique_keys_[i]);
+        }
+        break;
+      case 4:
+        for (int64_t i = 0; i < n; ++i) {
+          reinterpret_cast<int32_t*>(out)[i] = static_cast<int32_t>(unique_keys_[i]);
+        }
+        break;
+      default:
+        std::memcpy(out, unique_keys_.data(), n * sizeof(int64_t));
     }
     std::shared_ptr<arrow::Buffer> validity;
     int64_t nulls = 0;
@@ -172,6 +220,24 @@ class IntKeyMap : public GroupKeyMap {
         return reinterpret_cast<const int32_t*>(values)[i];
       default:
         return reinterpret_cast<const int64_t*>(values)[i];
+    }
+  }
+
+  /// Return the group of valid key `k` with hash `h`, adding it when new.
+  /// Capacity must have been reserved.
+  uint32_t FindOrAdd(int64_t k, uint64_t h) {
+    uint64_t s = h & mask_;
+    while (true) {
+      Slot& e = table_[s];
+      if (e.group_plus1 == 0) {
+        const uint32_t id = AddGroup(k, true);
+        e.key = k;
+        e.group_plus1 = id + 1;
+        ++size_;
+        return id;
+      }
+      if (e.key == k) return e.group_plus1 - 1;
+      s = (s + 1) & mask_;
     }
   }
 
@@ -230,12 +296,18 @@ int IntegerWidth(const arrow::DataType& t) {
 
 }  // namespace
 
+Result<std::shared_ptr<arrow::Array>> GroupKeyMap::Merge(GroupKeyMap& other) {
+  ARROW_ASSIGN_OR_RAISE(auto uniques, other.GetUniques());
+  return Consume(uniques, other.num_groups());
+}
+
 Result<std::unique_ptr<GroupKeyMap>> GroupKeyMap::Make(
     const std::vector<std::shared_ptr<arrow::DataType>>& key_types, cp::ExecContext* ctx) {
   if (key_types.size() == 1) {
     int w = IntegerWidth(*key_types[0]);
     if (w > 0) return std::make_unique<IntKeyMap>(key_types[0], w);
   }
+  if (RowKeyMapSupports(key_types)) return MakeRowKeyMap(key_types, ctx->memory_pool());
   std::vector<arrow::TypeHolder> th(key_types.begin(), key_types.end());
   ARROW_ASSIGN_OR_RAISE(auto g, cp::Grouper::Make(th, ctx));
   return std::make_unique<ArrowKeyMap>(std::move(g));

@@ -20,12 +20,16 @@ class GroupKeyMap {
   /// adding unseen keys.
   virtual Result<std::shared_ptr<arrow::Array>> Consume(
       const std::vector<std::shared_ptr<arrow::Array>>& keys, int64_t length) = 0;
+  /// Add the groups of `other` (a map over the same key types); return, as a
+  /// uint32 array, the id in this map of each of other's groups.
+  virtual Result<std::shared_ptr<arrow::Array>> Merge(GroupKeyMap& other);
   /// Return the distinct keys, one row per group id.
   virtual Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() = 0;
   virtual uint32_t num_groups() const = 0;
 
   /// Make the fastest map for `key_types`: an open-addressing table for one
-  /// integer-like key, Arrow's Grouper otherwise. `ctx` must outlive the map.
+  /// integer-like key, an encoded-row table (row_key_map.h) for other fixed-width
+  /// and string keys, Arrow's Grouper otherwise. `ctx` must outlive the map.
   static Result<std::unique_ptr<GroupKeyMap>> Make(
       const std::vector<std::shared_ptr<arrow::DataType>>& key_types,
       arrow::compute::ExecContext* ctx);

@@ -238,9 +238,7 @@ Status HashAggregateOp::MergeSet(size_t set, SetState* into, SetState* from,
                                  cp::ExecContext* ctx) const {
   std::shared_ptr<arrow::Array> transposition;
   if (into->grouper) {
-    ARROW_ASSIGN_OR_RAISE(auto uniques, from->grouper->GetUniques());
-    ARROW_ASSIGN_OR_RAISE(transposition,
-                          into->grouper->Consume(uniques, from->grouper->num_groups()));
+    ARROW_ASSIGN_OR_RAISE(transposition, into->grouper->Merge(*from->grouper));
   } else {
     ARROW_ASSIGN_OR_RAISE(transposition, Zeros(1, ctx));
   }

@@ -8,6 +8,7 @@
 #include <arrow/builder.h>
 
 #include "shoal/execution/basic_operators.h"
+#include "shoal/execution/cte_materialize.h"
 #include "shoal/execution/hash_aggregate.h"
 #include "shoal/execution/hash_join.h"
 #include "shoal/execution/recursive_cte.h"
@@ -184,10 +185,26 @@ class Planner {
         return std::make_shared<EmptyOp>(TypesOf(op->output));
       case LogicalOpKind::kCteRef: {
         const auto& r = op->As<plan::LogicalCteRef>();
+        if (r.materialized) {
+          auto it = materialized_.find(r.cte_index);
+          if (it == materialized_.end()) {
+            return Status::Invalid("internal error: no definition for materialized CTE #",
+                                   r.cte_index);
+          }
+          return std::make_shared<MaterializedCteScanOp>(TypesOf(op->output), r.cte_index,
+                                                         r.name, it->second);
+        }
         return std::make_shared<CteScanOp>(TypesOf(op->output), r.cte_index, r.name);
       }
       case LogicalOpKind::kRecursiveCte:
         return PlanRecursiveCte(op->As<plan::LogicalRecursiveCte>());
+      case LogicalOpKind::kMaterializedCte: {
+        // The definition is planned once and shared by every reader; the operator
+        // itself leaves no trace in the physical plan.
+        const auto& m = op->As<plan::LogicalMaterializedCte>();
+        ARROW_ASSIGN_OR_RAISE(materialized_[m.cte_index], Child(m, 0));
+        return Child(m, 1, required);
+      }
     }
     return Status::NotImplemented("physical planning of ", plan::LogicalOpKindName(op->kind));
   }
@@ -227,15 +244,21 @@ class Planner {
     }
     if (!conv.empty()) req.filter = arrow::compute::and_(conv);
     req.limit = get.limit;
+    // A filter right above decodes dictionary columns itself (rows it keeps only).
+    req.keep_dictionaries = scan_under_filter_ == &get;
     return std::make_shared<TableScanOp>(get.table_name, get.table, std::move(req),
                                          TypesOf(get.output), JoinTexts(used, " AND "));
   }
 
   Result<PhysicalOperatorPtr> PlanFilter(const plan::LogicalFilter& f, const IdSet* required) {
     IdSet needs = ChildNeeds(required, f, f.conditions);
-    ARROW_ASSIGN_OR_RAISE(auto child, Child(f, 0, &needs));
     std::vector<ExprPtr> terms;
     for (const auto& c : f.conditions) plan::SplitConjunction(c, &terms);
+    if (!terms.empty() && !f.children.empty() && f.children[0]->kind == LogicalOpKind::kGet) {
+      scan_under_filter_ = &f.children[0]->As<plan::LogicalGet>();
+    }
+    ARROW_ASSIGN_OR_RAISE(auto child, Child(f, 0, &needs));
+    scan_under_filter_ = nullptr;
     if (terms.empty()) return child;
     // Cheap conditions first: later ones only see the rows earlier ones kept.
     std::stable_sort(terms.begin(), terms.end(), [](const ExprPtr& a, const ExprPtr& b) {
@@ -552,9 +575,16 @@ class Planner {
   }
 
   arrow::compute::FunctionRegistry* registry_;
+  /// The scan whose parent filter is being planned (it may keep dictionaries).
+  const plan::LogicalGet* scan_under_filter_ = nullptr;
+  /// Planned definitions of materialized CTEs by index.
+  std::unordered_map<int, PhysicalOperatorPtr> materialized_;
 };
 
-void Render(const PhysicalOperator& op, bool analyze, int depth, std::string* out) {
+/// Append `op` and its inputs to `out`; a materialized CTE's definition is shown
+/// under its first reader (`shown` remembers which were).
+void Render(const PhysicalOperator& op, bool analyze, int depth, std::string* out,
+            std::unordered_set<const PhysicalOperator*>* shown) {
   out->append(static_cast<size_t>(depth) * 2, ' ');
   *out += op.name();
   std::string d = op.Details();
@@ -570,11 +600,19 @@ void Render(const PhysicalOperator& op, bool analyze, int depth, std::string* ou
     *out += "]";
   }
   *out += "\n";
-  for (const auto& c : op.children) Render(*c, analyze, depth + 1, out);
+  for (const auto& c : op.children) Render(*c, analyze, depth + 1, out, shown);
   if (const auto* rc = dynamic_cast<const RecursiveCteOp*>(&op)) {
     out->append(static_cast<size_t>(depth + 1) * 2, ' ');
     *out += "(recursive part)\n";
-    Render(*rc->recursive(), analyze, depth + 2, out);
+    Render(*rc->recursive(), analyze, depth + 2, out, shown);
+  }
+  if (const auto* mc = dynamic_cast<const MaterializedCteScanOp*>(&op)) {
+    if (mc->definition() != nullptr && shown->insert(mc->definition().get()).second) {
+      out->append(static_cast<size_t>(depth + 1) * 2, ' ');
+      *out += "(materialized once, read by every CteScan #" + std::to_string(mc->cte_index()) +
+              ")\n";
+      Render(*mc->definition(), analyze, depth + 2, out, shown);
+    }
   }
 }
 
@@ -599,6 +637,9 @@ bool PlanOutputIsOrdered(const LogicalOpPtr& plan) {
       case LogicalOpKind::kFilter:
         op = op->children.empty() ? nullptr : op->children[0].get();
         break;
+      case LogicalOpKind::kMaterializedCte:
+        op = op->children.size() < 2 ? nullptr : op->children[1].get();
+        break;
       default:
         return false;
     }
@@ -608,7 +649,8 @@ bool PlanOutputIsOrdered(const LogicalOpPtr& plan) {
 
 std::string PhysicalPlanToString(const PhysicalOperator& root, bool analyze) {
   std::string out;
-  Render(root, analyze, 0, &out);
+  std::unordered_set<const PhysicalOperator*> shown;
+  Render(root, analyze, 0, &out, &shown);
   return out;
 }
 

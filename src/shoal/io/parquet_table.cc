@@ -193,12 +193,16 @@ class ParquetTable : public FileTable {
     const auto& meta = *footer->metadata;
     // Output positions of partition columns get constants.
     MorselOutput base = plan->Output(partition_values, "");
+    base.keep_dictionaries = plan->request->keep_dictionaries;
     for (int j = 0; j < plan->output_schema->num_fields(); ++j) {
       int c = plan->request->columns[j];
       int p = c - cfg.data_schema->num_fields();
       if (p >= 0) base.constants[j] = partition_values[p];
     }
     const int num_row_groups = meta.num_row_groups();
+    // Row groups often have equal statistics for the filter's columns (values
+    // spread over every row group): simplify the filter once per distinct guarantee.
+    std::unordered_map<cp::Expression, bool, cp::Expression::Hash> skip_by_guarantee;
     for (int rg = 0; rg < num_row_groups; ++rg) {
       if (plan->remaining && *plan->remaining <= 0) break;
       ++plan->metrics.row_groups_total;
@@ -242,10 +246,17 @@ class ParquetTable : public FileTable {
         return Status::IOError("cannot read row group ", rg, " metadata of parquet file '",
                                file.path, "': ", e.what());
       }
-      if (plan->filter && shared_->options.pruning && guarantees.size() > 1 &&
-          CanSkip(*plan->filter, cp::and_(guarantees))) {
-        ++plan->metrics.row_groups_pruned;
-        continue;
+      if (plan->filter && shared_->options.pruning && guarantees.size() > 1) {
+        cp::Expression guarantee = cp::and_(guarantees);
+        auto it = skip_by_guarantee.find(guarantee);
+        if (it == skip_by_guarantee.end()) {
+          bool skip = CanSkip(*plan->filter, guarantee);
+          it = skip_by_guarantee.emplace(std::move(guarantee), skip).first;
+        }
+        if (it->second) {
+          ++plan->metrics.row_groups_pruned;
+          continue;
+        }
       }
       if (rows <= 0) continue;
       MorselOutput out = base;

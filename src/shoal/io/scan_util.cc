@@ -91,7 +91,11 @@ class AdaptedReader : public arrow::RecordBatchReader {
         continue;
       }
       auto arr = src->column(idx);
-      if (!arr->type()->Equals(*field->type())) {
+      if (!arr->type()->Equals(*field->type()) &&
+          !(out_.keep_dictionaries && arr->type_id() == arrow::Type::DICTIONARY &&
+            static_cast<const arrow::DictionaryType&>(*arr->type())
+                .value_type()
+                ->Equals(*field->type()))) {
         ARROW_RETURN_NOT_OK(EnsureCompute());
         auto cast = arrow::compute::Cast(*arr, field->type());
         if (!cast.ok()) {

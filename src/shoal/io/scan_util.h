@@ -99,6 +99,9 @@ struct MorselOutput {
   std::shared_ptr<ScanCounters> counters;
   /// Bytes the morsel reads from storage, added to `counters` when its reader is made.
   int64_t source_bytes = 0;
+  /// Leave dictionary columns whose value type is the output type as they are
+  /// (ScanRequest::keep_dictionaries).
+  bool keep_dictionaries = false;
 };
 
 /// Return a reader producing `out` from `source` (batches matched by column name,

@@ -192,9 +192,10 @@ Result<std::shared_ptr<arrow::Schema>> Session::QuerySchema(std::string_view sql
   if (state_->settings().GetBool("shoal.runtime.allow_url_tables")) {
     context.open_path = [](const std::string& path) { return OpenPathAsTable(path); };
   }
-  context.table_function = [](const std::string& name,
-                              const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
-    return CallTableFunction(name, args);
+  const Catalog* catalog = &state_->catalog();
+  context.table_function = [catalog](const std::string& name,
+                                     const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
+    return CallTableFunction(name, args, catalog);
   };
   Binder binder(std::move(context));
   ARROW_ASSIGN_OR_RAISE(auto plan, binder.BindQuery(*select.query));

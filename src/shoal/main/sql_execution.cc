@@ -41,9 +41,10 @@ BinderContext MakeBinderContext(const StatementContext& sc) {
   if (sc.state->settings().GetBool("shoal.runtime.allow_url_tables")) {
     bc.open_path = [](const std::string& path) { return OpenPathAsTable(path); };
   }
-  bc.table_function = [](const std::string& name,
-                         const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
-    return CallTableFunction(name, args);
+  const Catalog* catalog = &sc.state->catalog();
+  bc.table_function = [catalog](const std::string& name,
+                                const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
+    return CallTableFunction(name, args, catalog);
   };
   return bc;
 }

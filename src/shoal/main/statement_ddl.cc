@@ -119,6 +119,7 @@ Result<std::vector<std::shared_ptr<arrow::RecordBatch>>> ConformTo(
 
 Result<std::shared_ptr<QueryResult>> CreateTable(SessionState* state, std::string_view sql,
                                                  const ast::CreateTableStatement& st) {
+  if (st.using_format == "delta") return CreateDeltaTable(state, sql, st);
   bool fold = FoldIdents(state);
   auto name = FoldName(st.name, fold);
   if (!st.using_format.empty() && st.using_format != "memory") {
@@ -239,6 +240,7 @@ Result<std::shared_ptr<QueryResult>> Insert(SessionState* state, std::string_vie
   auto name = FoldName(st.table, fold);
   ARROW_ASSIGN_OR_RAISE(auto entry, state->catalog().Lookup(name));
   if (!entry.table) return Status::Invalid("cannot INSERT into view '", Join(name, "."), "'");
+  if (entry.table->kind() == "delta") return InsertIntoDelta(state, sql, st, name, entry.table);
   if (st.overwrite || st.replace_where) {
     return Status::NotImplemented("INSERT OVERWRITE is not supported for table '",
                                   Join(name, "."), "' of kind ", entry.table->kind());

@@ -40,10 +40,11 @@ Result<std::shared_ptr<TableProvider>> OpenPathAsTable(const std::string& path) 
 }
 
 Result<std::shared_ptr<TableProvider>> CallTableFunction(
-    const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args) {
+    const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args,
+    const Catalog* catalog) {
   static const char* kNames[] = {"read_parquet", "read_csv", "read_json", "read_ndjson",
                                  "read_ipc", "read_arrow"};
-  if (delta::IsDeltaTableFunction(name)) return delta::CallDeltaTableFunction(name, args);
+  if (delta::IsDeltaTableFunction(name)) return delta::CallDeltaTableFunction(name, args, catalog);
   bool known = false;
   for (const char* n : kNames) known = known || name == n;
   if (!known) {

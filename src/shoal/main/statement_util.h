@@ -17,14 +17,17 @@
 namespace shoal {
 
 class SessionState;
+class Catalog;
 
 /// Open a file path written in FROM ('x.parquet', 'dir/*.csv') as a table, choosing
 /// the format from the extension.
 Result<std::shared_ptr<TableProvider>> OpenPathAsTable(const std::string& path);
 
 /// Resolve a table function in FROM: read_parquet, read_csv, read_json, read_ipc.
+/// `catalog` (may be null) resolves table names given to table functions (table_changes).
 Result<std::shared_ptr<TableProvider>> CallTableFunction(
-    const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args);
+    const std::string& name, const std::vector<std::shared_ptr<arrow::Scalar>>& args,
+    const Catalog* catalog = nullptr);
 
 /// Return a table of two utf8 columns built from `rows`.
 std::shared_ptr<arrow::Table> TwoColumnTable(
@@ -52,6 +55,17 @@ Result<std::unique_ptr<ast::Query>> ParseQueryText(const std::string& text);
 
 /// Return the name as SQL with every part double-quoted ("s"."t").
 std::string QuoteQualifiedName(const ast::QualifiedName& name);
+
+/// Run CREATE TABLE ... USING DELTA (statement_delta.cc).
+Result<std::shared_ptr<QueryResult>> CreateDeltaTable(SessionState* state, std::string_view sql,
+                                                      const ast::CreateTableStatement& st);
+
+/// Run INSERT INTO / INSERT OVERWRITE of the Delta table `table` registered as
+/// `name` (statement_delta.cc).
+Result<std::shared_ptr<QueryResult>> InsertIntoDelta(SessionState* state, std::string_view sql,
+                                                     const ast::InsertStatement& st,
+                                                     const std::vector<std::string>& name,
+                                                     const std::shared_ptr<TableProvider>& table);
 
 /// Return the names of a qualified name with identifier folding applied.
 std::vector<std::string> FoldName(const ast::QualifiedName& name, bool fold);

@@ -270,10 +270,35 @@ double InnerJoinRows(double left_rows, double right_rows, const std::vector<Expr
   return std::max(1.0, left_rows * right_rows / denom * other);
 }
 
+namespace {
+
+/// Estimates of the definitions of the MaterializedCte operators being estimated
+/// (by index), for the CteRefs reading them: rows and per-column statistics in
+/// output order.
+struct MaterializedEstimate {
+  double rows = 0;
+  std::vector<ColumnStats> columns;
+};
+thread_local std::unordered_map<int, MaterializedEstimate> tls_materialized;
+
+}  // namespace
+
 CardinalityInfo EstimateCardinality(LogicalOp& op) {
   std::vector<CardinalityInfo> kids;
   kids.reserve(op.children.size());
-  for (auto& c : op.children) kids.push_back(EstimateCardinality(*c));
+  for (auto& c : op.children) {
+    kids.push_back(EstimateCardinality(*c));
+    if (op.kind == LogicalOpKind::kMaterializedCte && kids.size() == 1) {
+      MaterializedEstimate m;
+      m.rows = kids[0].rows;
+      for (const auto& col : c->output) {
+        auto it = kids[0].columns.find(col.id);
+        m.columns.push_back(it != kids[0].columns.end() ? it->second
+                                                        : OwnColumn(c.get(), m.rows));
+      }
+      tls_materialized[op.As<LogicalMaterializedCte>().cte_index] = std::move(m);
+    }
+  }
   CardinalityInfo out;
   auto own_columns = [&](size_t from) {
     for (size_t i = from; i < op.output.size(); ++i) {
@@ -452,9 +477,23 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
       out.rows = 0;
       own_columns(0);
       break;
-    case LogicalOpKind::kCteRef:
-      out.rows = kUnknownTableRows;
-      own_columns(0);
+    case LogicalOpKind::kCteRef: {
+      const auto& ref = op.As<LogicalCteRef>();
+      auto it = ref.materialized ? tls_materialized.find(ref.cte_index) : tls_materialized.end();
+      if (it != tls_materialized.end() && it->second.columns.size() == op.output.size()) {
+        out.rows = it->second.rows;
+        for (size_t i = 0; i < op.output.size(); ++i) {
+          out.columns[op.output[i].id] = it->second.columns[i];
+        }
+      } else {
+        out.rows = kUnknownTableRows;
+        own_columns(0);
+      }
+      break;
+    }
+    case LogicalOpKind::kMaterializedCte:
+      out = kids[1];
+      tls_materialized.erase(op.As<LogicalMaterializedCte>().cte_index);
       break;
     case LogicalOpKind::kRecursiveCte:
       out.rows = kids[0].rows * 10;

@@ -67,6 +67,7 @@ bool Copyable(const LogicalOpPtr& op) {
     case LogicalOpKind::kWindow:
     case LogicalOpKind::kCteRef:
     case LogicalOpKind::kRecursiveCte:
+    case LogicalOpKind::kMaterializedCte:
       return false;
     case LogicalOpKind::kGet: {
       const auto& get = op->As<LogicalGet>();

@@ -10,6 +10,7 @@
 #include "shoal/optimizer/decorrelate_subqueries.h"
 #include "shoal/optimizer/eliminate_redundant.h"
 #include "shoal/optimizer/join_reorder.h"
+#include "shoal/optimizer/materialize_common_subplans.h"
 #include "shoal/optimizer/plan_util.h"
 #include "shoal/optimizer/plan_validator.h"
 #include "shoal/optimizer/push_down_filters.h"
@@ -26,7 +27,7 @@ namespace {
 constexpr const char* kEnabledKey = "shoal.optimizer.enabled";
 constexpr const char* kDisabledKey = "shoal.optimizer.disabled_rules";
 /// Bump when a rule's behaviour changes so fingerprints of old results differ.
-constexpr const char* kPipelineVersion = "shoal-optimizer-v2";
+constexpr const char* kPipelineVersion = "shoal-optimizer-v3";
 
 std::string DescribeColumns(const std::vector<plan::OutputColumn>& cols) {
   std::string out = "[";
@@ -83,6 +84,7 @@ Optimizer Optimizer::Default() {
   auto limits = std::make_shared<PushDownLimits>();
   auto projections = std::make_shared<PushDownProjections>();
   auto redundant = std::make_shared<EliminateRedundant>();
+  auto materialize = std::make_shared<MaterializeCommonSubplans>();
   std::vector<Phase> phases;
   phases.push_back({{simplify}, 1});
   phases.push_back({{decorrelate}, 1});
@@ -92,6 +94,8 @@ Optimizer Optimizer::Default() {
   phases.push_back({{reorder}, 1});
   phases.push_back({{limits}, 1});
   phases.push_back({{projections, redundant}, 3});
+  // Last: repeated subplans are only equal once every other rule has run on both.
+  phases.push_back({{materialize}, 1});
   return Optimizer(std::move(phases));
 }
 

@@ -19,7 +19,7 @@
 //   simplify_expressions, decorrelate_subqueries, push_down_filters,
 //   eliminate_redundant, push_down_projections (so join_reorder knows the
 //   columns each join input carries), join_reorder, push_down_limits,
-//   push_down_projections, eliminate_redundant.
+//   push_down_projections, eliminate_redundant, materialize_common_subplans.
 #pragma once
 
 #include <cstdint>

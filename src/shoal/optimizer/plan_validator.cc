@@ -42,6 +42,7 @@ class Validator {
       case LogicalOpKind::kJoin:
       case LogicalOpKind::kSetOperation:
       case LogicalOpKind::kRecursiveCte:
+      case LogicalOpKind::kMaterializedCte:
         want_children = 2;
         break;
       default:
@@ -50,7 +51,28 @@ class Validator {
     if (op->children.size() != want_children) {
       return fail("expected ", want_children, " children, found ", op->children.size());
     }
-    for (const auto& c : op->children) ARROW_RETURN_NOT_OK(Check(c, outer, here));
+    if (op->kind == LogicalOpKind::kMaterializedCte) {
+      // The definition first: the readers under children[1] check against it.
+      ARROW_RETURN_NOT_OK(Check(op->children[0], outer, here));
+      materialized_[op->As<LogicalMaterializedCte>().cte_index] = op->children[0].get();
+      ARROW_RETURN_NOT_OK(Check(op->children[1], outer, here));
+    } else {
+      for (const auto& c : op->children) ARROW_RETURN_NOT_OK(Check(c, outer, here));
+    }
+    if (op->kind == LogicalOpKind::kCteRef && op->As<LogicalCteRef>().materialized) {
+      auto it = materialized_.find(op->As<LogicalCteRef>().cte_index);
+      if (it == materialized_.end()) return fail("no MaterializedCte above with this index");
+      const auto& def = it->second->output;
+      if (def.size() != op->output.size()) {
+        return fail("reads ", op->output.size(), " columns of a definition with ", def.size());
+      }
+      for (size_t i = 0; i < def.size(); ++i) {
+        if (!SameType(def[i].type, op->output[i].type)) {
+          return fail("column ", i, " has type ", TypeName(op->output[i].type),
+                      " but the definition's has type ", TypeName(def[i].type));
+        }
+      }
+    }
 
     std::unordered_set<ColumnId> seen;
     for (const auto& c : op->output) {
@@ -141,6 +163,8 @@ class Validator {
       case LogicalOpKind::kLimit:
       case LogicalOpKind::kTopN:
         return same_ids(*op.children[0]);
+      case LogicalOpKind::kMaterializedCte:
+        return same_ids(*op.children[1]);
       case LogicalOpKind::kProjection: {
         const auto& p = op.As<LogicalProjection>();
         if (p.exprs.size() != op.output.size()) {
@@ -258,6 +282,9 @@ class Validator {
         return Status::OK();
     }
   }
+
+  /// Definitions of the MaterializedCte operators seen so far, by index.
+  std::unordered_map<int, const LogicalOp*> materialized_;
 };
 
 }  // namespace

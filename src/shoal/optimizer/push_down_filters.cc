@@ -208,7 +208,9 @@ class FilterPusher {
         return MakeFilter(op, std::move(preds));
       }
       case LogicalOpKind::kRecursiveCte:
-        // The recursive part reads a working table; leave the whole CTE alone.
+      case LogicalOpKind::kMaterializedCte:
+        // The recursive part reads a working table; leave the whole CTE alone (a
+        // materialized one is made after this rule runs).
         return MakeFilter(op, std::move(preds));
       default: {
         // Limit, TopN, Values, Empty, CteRef: terms stay above; process below.

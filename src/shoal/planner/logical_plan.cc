@@ -53,6 +53,7 @@ const char* LogicalOpKindName(LogicalOpKind kind) {
     case LogicalOpKind::kEmpty: return "Empty";
     case LogicalOpKind::kCteRef: return "CteRef";
     case LogicalOpKind::kRecursiveCte: return "RecursiveCte";
+    case LogicalOpKind::kMaterializedCte: return "MaterializedCte";
   }
   return "?";
 }
@@ -188,7 +189,8 @@ std::string LogicalEmpty::Describe() const { return "Empty"; }
 LogicalOpPtr LogicalEmpty::Clone() const { return CloneAs(*this); }
 
 std::string LogicalCteRef::Describe() const {
-  return "CteRef: " + name + " #" + std::to_string(cte_index);
+  return "CteRef: " + (name.empty() ? "" : name + " ") + "#" + std::to_string(cte_index) +
+         (materialized ? " (materialized)" : "");
 }
 LogicalOpPtr LogicalCteRef::Clone() const { return CloneAs(*this); }
 
@@ -197,6 +199,12 @@ std::string LogicalRecursiveCte::Describe() const {
          (union_all ? " UNION ALL" : " UNION");
 }
 LogicalOpPtr LogicalRecursiveCte::Clone() const { return CloneAs(*this); }
+
+std::string LogicalMaterializedCte::Describe() const {
+  return "MaterializedCte: " + (name.empty() ? "" : name + " ") + "#" +
+         std::to_string(cte_index);
+}
+LogicalOpPtr LogicalMaterializedCte::Clone() const { return CloneAs(*this); }
 
 namespace {
 void Print(const LogicalOpPtr& op, int depth, std::string* out) {

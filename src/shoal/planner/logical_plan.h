@@ -42,8 +42,9 @@ enum class LogicalOpKind {
   kValues,        ///< constant rows (also SELECT without FROM: one row, no columns)
   kWindow,
   kEmpty,         ///< no rows (e.g. WHERE false)
-  kCteRef,        ///< reads the working table of a recursive CTE
+  kCteRef,        ///< reads the working table of a recursive CTE (or a materialized one)
   kRecursiveCte,  ///< WITH RECURSIVE: anchor child, recursive child
+  kMaterializedCte,  ///< a subplan computed once and read by several CteRefs
 };
 
 /// Return a name like "Filter" or "HashJoin" for display.
@@ -230,12 +231,15 @@ class LogicalEmpty : public LogicalOp {
   LogicalOpPtr Clone() const override;
 };
 
-/// Reads the current working table of the recursive CTE `cte_index`.
+/// Reads the current working table of the recursive CTE `cte_index`, or (when
+/// `materialized`) the rows of the LogicalMaterializedCte with that index; output[i]
+/// is then that definition's output[i] under an id of the reference's own.
 class LogicalCteRef : public LogicalOp {
  public:
   LogicalCteRef() : LogicalOp(LogicalOpKind::kCteRef) {}
   int cte_index = 0;
   std::string name;
+  bool materialized = false;
   std::string Describe() const override;
   LogicalOpPtr Clone() const override;
 };
@@ -250,6 +254,21 @@ class LogicalRecursiveCte : public LogicalOp {
   int cte_index = 0;
   std::string name;
   bool union_all = true;
+  std::string Describe() const override;
+  LogicalOpPtr Clone() const override;
+};
+
+/// A subplan shared by several readers (made by the optimizer's
+/// `materialize_common_subplans` rule from CTEs and views referenced more than once):
+/// children[0] is the definition, computed once; children[1] is the rest of the
+/// query, which reads the definition's rows through LogicalCteRef nodes with
+/// `materialized` set and the same `cte_index`. Output = children[1]'s output (same
+/// ids). The definition's ids are visible only inside children[0].
+class LogicalMaterializedCte : public LogicalOp {
+ public:
+  LogicalMaterializedCte() : LogicalOp(LogicalOpKind::kMaterializedCte) {}
+  int cte_index = 0;
+  std::string name;
   std::string Describe() const override;
   LogicalOpPtr Clone() const override;
 };

@@ -26,7 +26,7 @@ TEST_F(OptimizerTest, RuleNamesListEveryRule) {
   std::vector<std::string> want = {"simplify_expressions", "decorrelate_subqueries",
                                    "push_down_filters",    "eliminate_redundant",
                                    "join_reorder",         "push_down_limits",
-                                   "push_down_projections"};
+                                   "push_down_projections", "materialize_common_subplans"};
   for (const auto& w : want) {
     EXPECT_NE(std::find(names.begin(), names.end(), w), names.end()) << w;
   }

@@ -416,6 +416,79 @@ TEST_F(TpchPlanTest, NoJoinBuildsOnItsMuchLargerInput) {
   }
 }
 
+int CountGets(const LogicalOpPtr& op, const std::string& table) {
+  int n = op->kind == LogicalOpKind::kGet && op->As<LogicalGet>().table_name == table ? 1 : 0;
+  for (const auto& c : op->children) n += CountGets(c, table);
+  return n;
+}
+
+int CountMaterializedRefs(const LogicalOpPtr& op) {
+  int n = op->kind == LogicalOpKind::kCteRef && op->As<LogicalCteRef>().materialized ? 1 : 0;
+  for (const auto& c : op->children) n += CountMaterializedRefs(c);
+  return n;
+}
+
+TEST_F(TpchPlanTest, Q15ComputesItsRevenueCteOnce) {
+  std::string printed;
+  auto plan = Plan("q15.sql", &printed);
+  if (!plan) GTEST_SKIP() << "q15.sql missing";
+  ASSERT_EQ(plan->kind, LogicalOpKind::kMaterializedCte) << printed;
+  EXPECT_EQ(CountGets(plan, "lineitem"), 1) << printed;
+  EXPECT_EQ(CountGets(plan->children[0], "lineitem"), 1) << printed;
+  EXPECT_EQ(CountMaterializedRefs(plan), 2) << printed;
+  EXPECT_NE(printed.find("MaterializedCte: #0"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("CteRef: #0 (materialized)"), std::string::npos) << printed;
+  // The definition's estimate reaches its readers.
+  EXPECT_TRUE(plan->children[0]->estimated_rows.has_value());
+}
+
+TEST_F(TpchPlanTest, Q11SharesItsJoinAfterWideningTheScan) {
+  // The HAVING subquery's partsupp x supplier x nation lacks ps_partkey; the scan
+  // is widened so both copies are equal and partsupp is read once.
+  std::string printed;
+  auto plan = Plan("q11.sql", &printed);
+  if (!plan) GTEST_SKIP() << "q11.sql missing";
+  EXPECT_EQ(CountGets(plan, "partsupp"), 1) << printed;
+  EXPECT_EQ(CountMaterializedRefs(plan), 2) << printed;
+}
+
+TEST_F(TpchPlanTest, SubplansAreSharedOnlyWhenEqualAndDeterministic) {
+  std::string printed;
+  // Different filters: two different subplans.
+  auto plan = PlanSql("different",
+                      "WITH a AS (SELECT n_regionkey, count(*) AS c FROM nation WHERE n_nationkey "
+                      "< 10 GROUP BY n_regionkey), b AS (SELECT n_regionkey, count(*) AS c FROM "
+                      "nation WHERE n_nationkey < 11 GROUP BY n_regionkey) SELECT * FROM a JOIN b "
+                      "ON a.n_regionkey = b.n_regionkey",
+                      &printed);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(CountMaterializedRefs(plan), 0) << printed;
+  // A volatile call: each reader must see its own values.
+  plan = PlanSql("volatile",
+                 "WITH a AS (SELECT n_regionkey, count(*) AS c FROM nation WHERE random() < 0.5 "
+                 "GROUP BY n_regionkey) SELECT * FROM a x JOIN a y ON x.n_regionkey = "
+                 "y.n_regionkey",
+                 &printed);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(CountMaterializedRefs(plan), 0) << printed;
+  // A plain scan is cheaper to read again than to hold in memory.
+  plan = PlanSql("scan",
+                 "WITH a AS (SELECT n_regionkey FROM nation WHERE n_nationkey < 5) SELECT * FROM "
+                 "a x JOIN a y ON x.n_regionkey = y.n_regionkey",
+                 &printed);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(CountMaterializedRefs(plan), 0) << printed;
+  // Equal aggregates under different aliases: shared, and the self-join keeps
+  // distinct ids on both sides (the validator checks them).
+  plan = PlanSql("self_join",
+                 "WITH a AS (SELECT n_regionkey, count(*) AS c FROM nation GROUP BY n_regionkey) "
+                 "SELECT x.c, y.c FROM a x JOIN a y ON x.n_regionkey = y.n_regionkey + 1",
+                 &printed);
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(CountMaterializedRefs(plan), 2) << printed;
+  EXPECT_EQ(CountGets(plan, "nation"), 1) << printed;
+}
+
 TEST_F(TpchPlanTest, PrintPlansForInspection) {
   const char* env = std::getenv("SHOAL_PRINT_TPCH_PLANS");
   if (!env) GTEST_SKIP() << "set SHOAL_PRINT_TPCH_PLANS=qNN.sql (or SQL text) to print a plan";

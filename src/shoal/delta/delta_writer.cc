@@ -1,0 +1,759 @@
+#include "shoal/delta/delta_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+#include <arrow/array.h>
+#include <arrow/buffer.h>
+#include <arrow/builder.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/compute/cast.h>
+#include <arrow/filesystem/filesystem.h>
+#include <arrow/filesystem/localfs.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/record_batch.h>
+#include <arrow/type.h>
+#include <arrow/util/byte_size.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
+
+#include "shoal/common/strings.h"
+#include "shoal/delta/action_writer.h"
+#include "shoal/delta/arrow_engine.h"
+#include "shoal/delta/checkpoint_writer.h"
+#include "shoal/delta/log_segment.h"
+#include "shoal/delta/schema.h"
+#include "shoal/delta/snapshot.h"
+#include "shoal/delta/transaction.h"
+#include "shoal/io/file_listing.h"
+
+namespace shoal::delta {
+
+namespace cp = arrow::compute;
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string DirOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+/// Put-if-absent made atomic on the local file system: write a temporary file,
+/// then link(2) it to the target name (which fails with EEXIST when taken).
+class AtomicLocalStorage : public StorageHandler {
+ public:
+  AtomicLocalStorage(std::shared_ptr<arrow::fs::FileSystem> fs,
+                     std::shared_ptr<StorageHandler> inner)
+      : fs_(std::move(fs)), inner_(std::move(inner)) {}
+
+  Result<std::vector<FileMeta>> ListFrom(const std::string& path) const override {
+    return inner_->ListFrom(path);
+  }
+  Result<std::shared_ptr<arrow::Buffer>> ReadFile(const std::string& path) const override {
+    return inner_->ReadFile(path);
+  }
+  Result<std::shared_ptr<arrow::Buffer>> ReadRange(const std::string& path, int64_t offset,
+                                                   int64_t length) const override {
+    return inner_->ReadRange(path, offset, length);
+  }
+  Status PutIfAbsent(const std::string& path, std::shared_ptr<arrow::Buffer> data) override {
+    std::string dir = DirOf(path);
+    ARROW_RETURN_NOT_OK(fs_->CreateDir(dir, /*recursive=*/true));
+    std::string tmp = JoinPath(dir, "." + NewUuid() + ".json.tmp");
+    {
+      ARROW_ASSIGN_OR_RAISE(auto out, fs_->OpenOutputStream(tmp));
+      ARROW_RETURN_NOT_OK(out->Write(data));
+      ARROW_RETURN_NOT_OK(out->Close());
+    }
+    int rc = ::link(tmp.c_str(), path.c_str());
+    int err = errno;
+    (void)::unlink(tmp.c_str());
+    if (rc == 0) return Status::OK();
+    if (err == EEXIST) return Status::AlreadyExists("'", path, "' already exists");
+    return Status::IOError("cannot create '", path, "': ", std::strerror(err));
+  }
+
+ private:
+  std::shared_ptr<arrow::fs::FileSystem> fs_;
+  std::shared_ptr<StorageHandler> inner_;
+};
+
+// ---------------------------------------------------------------------------
+// Data files
+// ---------------------------------------------------------------------------
+
+/// The files of one partition directory: one open Parquet file at a time.
+struct PartitionFiles {
+  std::string dir;  ///< Relative directory ("" or "a=1/b=x").
+  PartitionValueMap values;
+  std::string rel_path;
+  std::string full_path;
+  std::shared_ptr<arrow::io::OutputStream> stream;
+  std::unique_ptr<parquet::arrow::FileWriter> writer;
+  std::unique_ptr<StatsCollector> stats;
+  int64_t bytes_in_group = 0;
+};
+
+/// Writes data files and collects their add actions.
+class DataWriter {
+ public:
+  DataWriter(std::shared_ptr<arrow::fs::FileSystem> fs, std::string root,
+             std::shared_ptr<arrow::Schema> table_schema, std::vector<std::string> partition_cols,
+             int64_t target_file_size, int64_t num_indexed_cols)
+      : fs_(std::move(fs)),
+        root_(std::move(root)),
+        table_schema_(std::move(table_schema)),
+        partition_cols_(std::move(partition_cols)),
+        target_file_size_(std::max<int64_t>(target_file_size, 1)),
+        num_indexed_cols_(num_indexed_cols) {
+    arrow::FieldVector data_fields;
+    for (int i = 0; i < table_schema_->num_fields(); ++i) {
+      const auto& f = table_schema_->field(i);
+      bool is_partition = false;
+      for (const auto& p : partition_cols_) is_partition = is_partition || p == f->name();
+      if (is_partition) {
+        partition_indices_.push_back(i);
+      } else {
+        data_indices_.push_back(i);
+        data_fields.push_back(f);
+      }
+    }
+    // Partition columns in partitionBy order.
+    partition_indices_.clear();
+    for (const auto& p : partition_cols_) {
+      partition_indices_.push_back(table_schema_->GetFieldIndex(p));
+    }
+    file_schema_ = arrow::schema(data_fields);
+    props_ = parquet::WriterProperties::Builder().compression(arrow::Compression::SNAPPY)->build();
+  }
+
+  /// Write one batch (table schema, already conformed).
+  Status Write(const std::shared_ptr<arrow::RecordBatch>& batch) {
+    if (batch->num_rows() == 0) return Status::OK();
+    num_rows_ += batch->num_rows();
+    if (partition_indices_.empty()) return WriteTo(Partition(""), *batch);
+    // Group rows by their partition directory, keeping first-seen order.
+    std::vector<std::string> order;
+    std::unordered_map<std::string, std::vector<int64_t>> rows;
+    std::unordered_map<std::string, PartitionValueMap> values;
+    for (int64_t r = 0; r < batch->num_rows(); ++r) {
+      std::string dir;
+      PartitionValueMap pv;
+      for (int idx : partition_indices_) {
+        const auto& name = table_schema_->field(idx)->name();
+        auto text = PartitionValueText(*batch->column(idx), r);
+        if (!text.ok()) {
+          return text.status().WithMessage("partition column '", name, "': ",
+                                           text.status().message());
+        }
+        if (!dir.empty()) dir += "/";
+        dir += EscapePartitionPathValue(name) + "=" +
+               (*text ? EscapePartitionPathValue(**text) : "__HIVE_DEFAULT_PARTITION__");
+        pv[name] = *text;
+      }
+      auto it = rows.find(dir);
+      if (it == rows.end()) {
+        order.push_back(dir);
+        values[dir] = std::move(pv);
+        it = rows.emplace(dir, std::vector<int64_t>{}).first;
+      }
+      it->second.push_back(r);
+    }
+    for (const auto& dir : order) {
+      const auto& idx = rows[dir];
+      std::shared_ptr<arrow::RecordBatch> part;
+      if (order.size() == 1) {
+        part = batch;
+      } else {
+        arrow::Int64Builder ib;
+        ARROW_RETURN_NOT_OK(ib.AppendValues(idx));
+        ARROW_ASSIGN_OR_RAISE(auto indices, ib.Finish());
+        ARROW_ASSIGN_OR_RAISE(auto taken, cp::Take(batch, indices));
+        part = taken.record_batch();
+      }
+      PartitionFiles& pf = Partition(dir);
+      pf.values = values[dir];
+      ARROW_RETURN_NOT_OK(WriteTo(pf, *part));
+    }
+    return Status::OK();
+  }
+
+  /// Close every open file and return the add actions.
+  Result<std::vector<AddFile>> Finish() {
+    for (auto& [dir, pf] : partitions_) ARROW_RETURN_NOT_OK(CloseFile(&pf));
+    return std::move(adds_);
+  }
+
+  /// Delete every file written so far (after a failure).
+  void Abort() {
+    for (auto& [dir, pf] : partitions_) {
+      if (pf.writer) {
+        try {
+          (void)pf.writer->Close();
+        } catch (...) {
+        }
+        (void)pf.stream->Close();
+        (void)fs_->DeleteFile(pf.full_path);
+      }
+    }
+    for (const auto& p : written_paths_) (void)fs_->DeleteFile(p);
+  }
+
+  int64_t num_rows() const { return num_rows_; }
+  int64_t num_bytes() const { return num_bytes_; }
+
+ private:
+  PartitionFiles& Partition(const std::string& dir) {
+    auto it = partitions_.find(dir);
+    if (it == partitions_.end()) {
+      it = partitions_.emplace(dir, PartitionFiles{}).first;
+      it->second.dir = dir;
+    }
+    return it->second;
+  }
+
+  Status WriteTo(PartitionFiles& pf, const arrow::RecordBatch& batch) {
+    arrow::ArrayVector cols;
+    for (int i : data_indices_) cols.push_back(batch.column(i));
+    auto data = arrow::RecordBatch::Make(file_schema_, batch.num_rows(), std::move(cols));
+    if (!pf.writer) ARROW_RETURN_NOT_OK(OpenFile(&pf));
+    try {
+      ARROW_RETURN_NOT_OK(pf.writer->WriteRecordBatch(*data));
+    } catch (const std::exception& e) {
+      return Status::IOError("cannot write '", pf.full_path, "': ", e.what());
+    }
+    ARROW_RETURN_NOT_OK(pf.stats->Update(*data));
+    ARROW_ASSIGN_OR_RAISE(int64_t size, arrow::util::ReferencedBufferSize(*data));
+    pf.bytes_in_group += size;
+    int64_t group_limit = std::min<int64_t>(target_file_size_, 64LL << 20);
+    if (pf.bytes_in_group >= group_limit) {
+      try {
+        ARROW_RETURN_NOT_OK(pf.writer->NewBufferedRowGroup());
+      } catch (const std::exception& e) {
+        return Status::IOError("cannot write '", pf.full_path, "': ", e.what());
+      }
+      pf.bytes_in_group = 0;
+      ARROW_ASSIGN_OR_RAISE(int64_t written, pf.stream->Tell());
+      if (written >= target_file_size_) ARROW_RETURN_NOT_OK(CloseFile(&pf));
+    }
+    return Status::OK();
+  }
+
+  Status OpenFile(PartitionFiles* pf) {
+    char part[32];
+    std::snprintf(part, sizeof(part), "part-%05lld-", static_cast<long long>(file_counter_++));
+    std::string name = part + NewUuid() + "-c000.snappy.parquet";
+    pf->rel_path = pf->dir.empty() ? name : pf->dir + "/" + name;
+    pf->full_path = JoinPath(root_, pf->rel_path);
+    ARROW_RETURN_NOT_OK(fs_->CreateDir(DirOf(pf->full_path), /*recursive=*/true));
+    ARROW_ASSIGN_OR_RAISE(pf->stream, fs_->OpenOutputStream(pf->full_path));
+    try {
+      ARROW_ASSIGN_OR_RAISE(pf->writer,
+                            parquet::arrow::FileWriter::Open(*file_schema_,
+                                                             arrow::default_memory_pool(),
+                                                             pf->stream, props_));
+    } catch (const std::exception& e) {
+      return Status::IOError("cannot write '", pf->full_path, "': ", e.what());
+    }
+    pf->stats = std::make_unique<StatsCollector>(file_schema_, num_indexed_cols_);
+    pf->bytes_in_group = 0;
+    return Status::OK();
+  }
+
+  Status CloseFile(PartitionFiles* pf) {
+    if (!pf->writer) return Status::OK();
+    try {
+      ARROW_RETURN_NOT_OK(pf->writer->Close());
+    } catch (const std::exception& e) {
+      return Status::IOError("cannot write '", pf->full_path, "': ", e.what());
+    }
+    ARROW_ASSIGN_OR_RAISE(int64_t size, pf->stream->Tell());
+    ARROW_RETURN_NOT_OK(pf->stream->Close());
+    pf->writer.reset();
+    pf->stream.reset();
+    written_paths_.push_back(pf->full_path);
+    AddFile add;
+    add.path = EncodeActionPath(pf->rel_path);
+    add.partition_values = pf->values;
+    add.size = size;
+    add.modification_time = NowMs();
+    add.data_change = true;
+    ARROW_ASSIGN_OR_RAISE(auto stats, pf->stats->ToJson());
+    add.stats = std::move(stats);
+    pf->stats.reset();
+    num_bytes_ += size;
+    adds_.push_back(std::move(add));
+    return Status::OK();
+  }
+
+  std::shared_ptr<arrow::fs::FileSystem> fs_;
+  std::string root_;
+  std::shared_ptr<arrow::Schema> table_schema_;
+  std::vector<std::string> partition_cols_;
+  int64_t target_file_size_;
+  int64_t num_indexed_cols_;
+  std::vector<int> partition_indices_, data_indices_;
+  std::shared_ptr<arrow::Schema> file_schema_;
+  std::shared_ptr<parquet::WriterProperties> props_;
+  std::map<std::string, PartitionFiles> partitions_;
+  std::vector<AddFile> adds_;
+  std::vector<std::string> written_paths_;
+  int64_t file_counter_ = 0;
+  int64_t num_rows_ = 0;
+  int64_t num_bytes_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------
+
+std::string DeltaTypeName(const std::shared_ptr<arrow::DataType>& type) {
+  auto text = SchemaToDeltaString(*arrow::schema({arrow::field("x", type)}));
+  if (!text.ok()) return type->ToString();
+  // {"type":"struct","fields":[{"name":"x","type":T,"nullable":...
+  const std::string& s = *text;
+  auto begin = s.find("\"type\":", s.find("\"name\":\"x\"")) + 7;
+  auto end = s.rfind(",\"nullable\":");
+  std::string t = s.substr(begin, end - begin);
+  if (t.size() >= 2 && t.front() == '"' && t.back() == '"') t = t.substr(1, t.size() - 2);
+  return t;
+}
+
+/// Check that `data` (normalized) matches the table's schema by name; list the differences.
+Status CheckSchemaMatches(const arrow::Schema& table, const arrow::Schema& data,
+                          const std::string& root) {
+  std::vector<std::string> problems;
+  for (const auto& f : table.fields()) {
+    auto d = data.GetFieldByName(f->name());
+    if (!d) {
+      problems.push_back("column '" + f->name() + "' (" + DeltaTypeName(f->type()) +
+                         ") is missing from the data");
+    } else if (DeltaTypeName(d->type()) != DeltaTypeName(f->type())) {
+      problems.push_back("column '" + f->name() + "' is " + DeltaTypeName(f->type()) +
+                         " in the table but " + DeltaTypeName(d->type()) + " in the data");
+    }
+  }
+  std::set<std::string> seen;
+  for (const auto& d : data.fields()) {
+    if (!seen.insert(d->name()).second) {
+      problems.push_back("column '" + d->name() + "' appears twice in the data");
+    } else if (!table.GetFieldByName(d->name())) {
+      problems.push_back("column '" + d->name() + "' (" + DeltaTypeName(d->type()) +
+                         ") is not in the table");
+    }
+  }
+  if (problems.empty()) return Status::OK();
+  return Status::Invalid("the data does not match the schema of Delta table '", root, "': ",
+                         Join(problems, "; "),
+                         " (schema_mode='merge' adds new columns; schema_mode='overwrite' with mode "
+                         "'overwrite' replaces the schema)");
+}
+
+/// Reorder and cast `batch` to `table` (whose names it has), checking NOT NULL.
+Result<std::shared_ptr<arrow::RecordBatch>> Conform(const std::shared_ptr<arrow::RecordBatch>& batch,
+                                                    const arrow::Schema& table) {
+  arrow::ArrayVector cols;
+  cp::CastOptions opts = cp::CastOptions::Safe();
+  opts.allow_time_truncate = true;
+  for (const auto& f : table.fields()) {
+    auto col = batch->GetColumnByName(f->name());
+    if (!col) {
+      if (!f->nullable()) {
+        return Status::Invalid("NOT NULL column '", f->name(), "' is missing from the data");
+      }
+      ARROW_ASSIGN_OR_RAISE(col, arrow::MakeArrayOfNull(f->type(), batch->num_rows()));
+      cols.push_back(std::move(col));
+      continue;
+    }
+    if (!col->type()->Equals(*f->type())) {
+      opts.to_type = f->type();
+      auto casted = cp::Cast(*col, f->type(), opts);
+      if (!casted.ok()) {
+        return Status::Invalid("cannot convert column '", f->name(), "' to ",
+                               DeltaTypeName(f->type()), ": ", casted.status().message());
+      }
+      col = *casted;
+    }
+    if (!f->nullable() && col->null_count() > 0) {
+      return Status::Invalid("column '", f->name(),
+                             "' is NOT NULL in the Delta table but the data has nulls");
+    }
+    cols.push_back(std::move(col));
+  }
+  return arrow::RecordBatch::Make(arrow::schema(table.fields()), batch->num_rows(),
+                                  std::move(cols));
+}
+
+/// Check the columns and partition columns of a table to create.
+Status CheckNewTableColumns(const arrow::Schema& schema,
+                            const std::vector<std::string>& partition_cols) {
+  if (schema.num_fields() == 0) return Status::Invalid("a Delta table needs at least one column");
+  std::set<std::string> names;
+  for (const auto& f : schema.fields()) {
+    if (!names.insert(f->name()).second) {
+      return Status::Invalid("column '", f->name(), "' appears twice");
+    }
+  }
+  std::set<std::string> parts;
+  for (const auto& p : partition_cols) {
+    auto f = schema.GetFieldByName(p);
+    if (!f) {
+      return Status::Invalid("partition column '", p, "' is not a column of the data (",
+                             Join(schema.field_names(), ", "), ")");
+    }
+    if (!parts.insert(p).second) {
+      return Status::Invalid("partition column '", p, "' is given twice");
+    }
+    if (arrow::is_nested(f->type()->id()) || f->type()->id() == arrow::Type::BINARY) {
+      return Status::NotImplemented("partition column '", p, "' has type ",
+                                    DeltaTypeName(f->type()),
+                                    ", which cannot be a partition column");
+    }
+  }
+  if (parts.size() == names.size() && !parts.empty()) {
+    return Status::Invalid("every column is a partition column; a Delta table needs at "
+                           "least one data column");
+  }
+  return Status::OK();
+}
+
+/// Return `table` with the columns of `data` it lacks appended (nullable); columns
+/// of both must have the same type.
+Result<std::shared_ptr<arrow::Schema>> MergeSchemas(const arrow::Schema& table,
+                                                    const arrow::Schema& data,
+                                                    const std::string& root) {
+  std::vector<std::string> problems;
+  arrow::FieldVector fields = table.fields();
+  for (const auto& d : data.fields()) {
+    auto f = table.GetFieldByName(d->name());
+    if (!f) {
+      fields.push_back(d->WithNullable(true));
+    } else if (DeltaTypeName(d->type()) != DeltaTypeName(f->type())) {
+      problems.push_back("column '" + f->name() + "' is " + DeltaTypeName(f->type()) +
+                         " in the table but " + DeltaTypeName(d->type()) + " in the data");
+    }
+  }
+  if (!problems.empty()) {
+    return Status::Invalid("cannot merge the data's schema into Delta table '", root,
+                           "': ", Join(problems, "; "), " (changing a column's type is not "
+                           "supported; use schema_mode='overwrite' with mode 'overwrite')");
+  }
+  return arrow::schema(fields);
+}
+
+bool HasNtz(const arrow::DataType& t) {
+  if (t.id() == arrow::Type::TIMESTAMP) {
+    return static_cast<const arrow::TimestampType&>(t).timezone().empty();
+  }
+  for (const auto& f : t.fields()) {
+    if (HasNtz(*f->type())) return true;
+  }
+  return false;
+}
+
+Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
+                                  const std::map<std::string, std::string>& config) {
+  static const std::set<std::string> kUnsupported = {
+      "delta.enableDeletionVectors", "delta.enableRowTracking", "delta.enableInCommitTimestamps",
+      "delta.enableTypeWidening", "delta.enableIcebergCompatV1", "delta.enableIcebergCompatV2"};
+  Protocol p;
+  p.min_reader_version = 1;
+  p.min_writer_version = 2;
+  for (const auto& [k, v] : config) {
+    if (kUnsupported.count(k) && ToLower(v) == "true") {
+      return Status::NotImplemented("table property '", k,
+                                    "' = true needs a table feature Shoal cannot write yet");
+    }
+    if (k == "delta.columnMapping.mode" && ToLower(v) != "none") {
+      return Status::NotImplemented("table property 'delta.columnMapping.mode' = '", v,
+                                    "' is not supported by Shoal's writer yet");
+    }
+    if (k == "delta.checkpointPolicy" && ToLower(v) != "classic") {
+      return Status::NotImplemented("table property 'delta.checkpointPolicy' = '", v,
+                                    "' is not supported by Shoal's writer yet");
+    }
+    if (k == "delta.enableChangeDataFeed" && ToLower(v) == "true") p.min_writer_version = 4;
+    if (k.rfind("delta.constraints.", 0) == 0) {
+      return Status::NotImplemented("CHECK constraints ('", k, "') are not supported yet");
+    }
+  }
+  ARROW_RETURN_NOT_OK(IntProperty(config, "delta.checkpointInterval", 100).status());
+  ARROW_RETURN_NOT_OK(IntProperty(config, "delta.dataSkippingNumIndexedCols", 32).status());
+  bool ntz = false;
+  for (const auto& f : schema.fields()) ntz = ntz || HasNtz(*f->type());
+  if (ntz) {
+    std::vector<std::string> writer = {"timestampNtz"};
+    if (p.min_writer_version >= 4) writer.push_back("changeDataFeed");
+    p.min_reader_version = 3;
+    p.min_writer_version = 7;
+    p.reader_features = std::vector<std::string>{"timestampNtz"};
+    p.writer_features = writer;
+  }
+  return p;
+}
+
+std::string ModeName(SaveMode mode) {
+  switch (mode) {
+    case SaveMode::kError: return "ErrorIfExists";
+    case SaveMode::kAppend: return "Append";
+    case SaveMode::kOverwrite: return "Overwrite";
+    case SaveMode::kIgnore: return "Ignore";
+  }
+  return "";
+}
+
+Result<bool> TableExists(const Engine& engine, const std::string& root) {
+  auto listed = engine.storage->ListFrom(JoinPath(JoinPath(root, "_delta_log"), VersionPrefix(0)));
+  if (!listed.ok()) {
+    if (listed.status().message().find("does not exist") != std::string::npos) return false;
+    return listed.status();
+  }
+  for (const auto& f : *listed) {
+    auto parsed = ParseLogFileName(f);
+    if (parsed && (parsed->kind == LogFileKind::kCommit ||
+                   parsed->kind == LogFileKind::kClassicCheckpoint ||
+                   parsed->kind == LogFileKind::kMultiPartCheckpoint ||
+                   parsed->kind == LogFileKind::kUuidCheckpoint)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<SaveMode> ParseSaveMode(const std::string& name) {
+  std::string m = ToLower(name);
+  if (m == "error" || m == "errorifexists") return SaveMode::kError;
+  if (m == "append") return SaveMode::kAppend;
+  if (m == "overwrite") return SaveMode::kOverwrite;
+  if (m == "ignore") return SaveMode::kIgnore;
+  return Status::Invalid("unknown write mode '", name,
+                         "'; expected 'error', 'append', 'overwrite' or 'ignore'");
+}
+
+std::shared_ptr<Engine> MakeWriteEngine(std::shared_ptr<arrow::fs::FileSystem> fs) {
+  auto engine = MakeArrowEngine(fs);
+  if (fs->type_name() == "local") {
+    engine->storage = std::make_shared<AtomicLocalStorage>(fs, engine->storage);
+    engine->parquet = MakeStorageParquetHandler(engine->storage);
+  }
+  return engine;
+}
+
+Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
+                                         std::shared_ptr<arrow::RecordBatchReader> data,
+                                         const DeltaWriteOptions& options) {
+  const std::string& schema_mode = options.schema_mode;
+  if (!schema_mode.empty() && schema_mode != "merge" && schema_mode != "overwrite") {
+    return Status::Invalid("schema_mode must be 'merge' or 'overwrite', not '", schema_mode, "'");
+  }
+  if (schema_mode == "overwrite" && options.mode != SaveMode::kOverwrite) {
+    return Status::Invalid("schema_mode='overwrite' needs mode 'overwrite'");
+  }
+  if (!options.predicate.empty()) {
+    return Status::NotImplemented("predicate (replaceWhere overwrite of part of a table) is not "
+                                  "supported by Shoal's Delta writer yet");
+  }
+  if (!data) return Status::Invalid("no data to write");
+  ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(location, options.filesystem));
+  std::string root = loc.path;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  auto engine = MakeWriteEngine(loc.fs);
+  ARROW_ASSIGN_OR_RAISE(bool exists, TableExists(*engine, root));
+
+  DeltaWriteResult result;
+  std::shared_ptr<const Snapshot> snapshot;
+  if (exists) {
+    ARROW_ASSIGN_OR_RAISE(snapshot, Snapshot::Make(engine, root));
+    if (options.mode == SaveMode::kError) {
+      return Status::AlreadyExists("Delta table '", location, "' already exists (version ",
+                                   snapshot->version(),
+                                   "); use mode 'append' or 'overwrite' to write to it");
+    }
+    if (options.mode == SaveMode::kIgnore) {
+      result.version = snapshot->version();
+      result.skipped = true;
+      return result;
+    }
+  }
+
+  ARROW_ASSIGN_OR_RAISE(auto data_schema, NormalizeSchemaForDelta(*data->schema()));
+  std::shared_ptr<arrow::Schema> table_schema;
+  std::vector<std::string> partition_cols;
+  std::map<std::string, std::string> config;
+  std::unique_ptr<WriteTransaction> tx;
+  if (snapshot) {
+    ARROW_RETURN_NOT_OK(CheckWriteSupported(snapshot->protocol(), snapshot->metadata(), root));
+    table_schema = snapshot->schema();
+    partition_cols = snapshot->metadata().partition_columns;
+    config = snapshot->metadata().configuration;
+    bool new_metadata = false;
+    if (schema_mode == "overwrite") {
+      // Replace the schema (and the partitioning when given) along with the rows.
+      table_schema = data_schema;
+      if (!options.partition_by.empty()) partition_cols = options.partition_by;
+      ARROW_RETURN_NOT_OK(CheckNewTableColumns(*table_schema, partition_cols));
+      new_metadata = true;
+    } else {
+      if (!options.partition_by.empty() && options.partition_by != partition_cols) {
+        return Status::Invalid("Delta table '", location, "' is partitioned by (",
+                               Join(partition_cols, ", "), "), not (",
+                               Join(options.partition_by, ", "), ")");
+      }
+      if (schema_mode == "merge") {
+        ARROW_ASSIGN_OR_RAISE(auto merged, MergeSchemas(*table_schema, *data_schema, location));
+        new_metadata = !merged->Equals(*table_schema, /*check_metadata=*/false);
+        table_schema = merged;
+      } else {
+        ARROW_RETURN_NOT_OK(CheckSchemaMatches(*table_schema, *data_schema, location));
+      }
+    }
+    ARROW_ASSIGN_OR_RAISE(tx, WriteTransaction::ForSnapshot(snapshot));
+    if (new_metadata) {
+      bool ntz = false;
+      for (const auto& f : table_schema->fields()) ntz = ntz || HasNtz(*f->type());
+      const auto& wf = snapshot->protocol().writer_features;
+      bool has_ntz_feature =
+          wf && std::find(wf->begin(), wf->end(), "timestampNtz") != wf->end();
+      if (ntz && !has_ntz_feature) {
+        return Status::NotImplemented("the new schema has a timestamp without time zone, which "
+                                      "needs a protocol upgrade (timestampNtz) that Shoal "
+                                      "cannot write yet");
+      }
+      Metadata m = snapshot->metadata();
+      ARROW_ASSIGN_OR_RAISE(m.schema_string, SchemaToDeltaString(*table_schema));
+      m.partition_columns = partition_cols;
+      tx->UpdateMetadata(std::move(m));
+    }
+  } else {
+    table_schema = data_schema;
+    partition_cols = options.partition_by;
+    config = options.configuration;
+    ARROW_RETURN_NOT_OK(CheckNewTableColumns(*table_schema, partition_cols));
+    ARROW_ASSIGN_OR_RAISE(auto protocol, NewTableProtocol(*table_schema, config));
+    Metadata m;
+    m.id = NewUuid();
+    m.name = options.name;
+    m.description = options.description;
+    ARROW_ASSIGN_OR_RAISE(m.schema_string, SchemaToDeltaString(*table_schema));
+    m.partition_columns = partition_cols;
+    m.configuration = config;
+    m.created_time = NowMs();
+    ARROW_ASSIGN_OR_RAISE(tx, WriteTransaction::ForNewTable(engine, root, protocol, m));
+  }
+  ARROW_ASSIGN_OR_RAISE(int64_t indexed,
+                        IntProperty(config, "delta.dataSkippingNumIndexedCols", 32));
+  ARROW_ASSIGN_OR_RAISE(int64_t interval, IntProperty(config, "delta.checkpointInterval", 100));
+
+  DataWriter writer(loc.fs, root, table_schema, partition_cols, options.target_file_size,
+                    indexed);
+  std::vector<AddFile> adds;
+  Status st = [&]() -> Status {
+    while (true) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
+      if (!batch) break;
+      ARROW_ASSIGN_OR_RAISE(auto conformed, Conform(batch, *table_schema));
+      ARROW_RETURN_NOT_OK(writer.Write(conformed));
+    }
+    ARROW_ASSIGN_OR_RAISE(adds, writer.Finish());
+    return Status::OK();
+  }();
+  if (!st.ok()) {
+    writer.Abort();
+    return st.WithMessage("cannot write to Delta table '", location, "': ", st.message());
+  }
+
+  result.num_rows = writer.num_rows();
+  result.num_files = static_cast<int64_t>(adds.size());
+  result.num_bytes = writer.num_bytes();
+  std::vector<std::string> written;
+  for (const auto& a : adds) written.push_back(JoinPath(root, DecodeActionPath(a.path)));
+
+  // Fill and commit a transaction reading `read` (null: creating the table).
+  auto commit = [&](WriteTransaction* t, const Snapshot* read,
+                    std::vector<AddFile> files) -> Result<CommitResult> {
+    JsonValue params = JsonValue::Object();
+    params.Add("mode", JsonValue::String(ModeName(options.mode)));
+    JsonValue pb = JsonValue::Array();
+    for (const auto& p : partition_cols) pb.Append(JsonValue::String(p));
+    params.Add("partitionBy", JsonValue::String(pb.ToJson()));
+    std::string operation = options.operation;
+    if (operation.empty()) operation = read ? "WRITE" : "CREATE TABLE";
+    t->SetOperation(operation, std::move(params));
+    result.removed_files = 0;
+    if (read && options.mode == SaveMode::kOverwrite) {
+      result.removed_files = static_cast<int64_t>(read->files().size());
+      t->RemoveAllFiles(NowMs());
+      t->SetMetric("numRemovedFiles", result.removed_files);
+    }
+    t->SetMetric("numFiles", result.num_files);
+    t->SetMetric("numOutputRows", result.num_rows);
+    t->SetMetric("numOutputBytes", result.num_bytes);
+    if (options.app_transaction) {
+      t->SetAppTransaction(options.app_transaction->first, options.app_transaction->second);
+    }
+    t->AddFiles(std::move(files));
+    return t->Commit(options.max_commit_attempts);
+  };
+  auto committed = commit(tx.get(), snapshot.get(), adds);
+  if (!committed.ok() && !snapshot && committed.status().IsAlreadyExists() &&
+      options.mode != SaveMode::kError) {
+    // Another writer created the table first. Ignore: done. Append / overwrite:
+    // commit the files already written against the new table when it matches.
+    auto now = Snapshot::Make(engine, root);
+    if (now.ok() && options.mode == SaveMode::kIgnore) {
+      for (const auto& p : written) (void)loc.fs->DeleteFile(p);
+      DeltaWriteResult skipped;
+      skipped.skipped = true;
+      skipped.version = (*now)->version();
+      return skipped;
+    }
+    if (now.ok() && (*now)->metadata().partition_columns == partition_cols &&
+        CheckWriteSupported((*now)->protocol(), (*now)->metadata(), root).ok() &&
+        CheckSchemaMatches(*(*now)->schema(), *table_schema, location).ok()) {
+      ARROW_ASSIGN_OR_RAISE(auto retry, WriteTransaction::ForSnapshot(*now));
+      committed = commit(retry.get(), now->get(), adds);
+    }
+  }
+  if (!committed.ok() || committed->noop) {
+    for (const auto& p : written) (void)loc.fs->DeleteFile(p);
+  }
+  if (!committed.ok()) return committed.status();
+  result.version = committed->version;
+  result.commit_attempts = committed->attempts;
+  if (committed->noop) {
+    result.skipped = true;
+    result.num_rows = result.num_files = result.num_bytes = result.removed_files = 0;
+    return result;
+  }
+  if (options.checkpoints && interval > 0 && result.version > 0 &&
+      result.version % interval == 0) {
+    auto snap = Snapshot::Make(engine, root, SnapshotSpec{result.version, std::nullopt});
+    Status cs = snap.status();
+    if (snap.ok()) cs = WriteCheckpoint(**snap, loc.fs).status();
+    if (cs.ok()) {
+      result.checkpoint_written = true;
+    } else {
+      result.checkpoint_error = cs.ToString();
+    }
+  }
+  return result;
+}
+
+}  // namespace shoal::delta
