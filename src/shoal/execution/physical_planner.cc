@@ -533,14 +533,20 @@ class Planner {
     arrow::compute::ExecContext ctx(arrow::default_memory_pool(), nullptr, registry_);
     Chunk one;
     one.length = 1;
+    for (const auto& row : v.rows) {
+      if (row.size() != types.size()) {
+        return Status::Invalid("VALUES row has ", row.size(), " values, expected ",
+                               types.size());
+      }
+    }
     for (size_t c = 0; c < types.size(); ++c) {
+      if (types[c]->id() == arrow::Type::NA) {  // a column of only NULLs
+        chunk.columns.push_back(std::make_shared<arrow::NullArray>(chunk.length));
+        continue;
+      }
       std::unique_ptr<arrow::ArrayBuilder> builder;
       ARROW_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), types[c], &builder));
       for (const auto& row : v.rows) {
-        if (row.size() != types.size()) {
-          return Status::Invalid("VALUES row has ", row.size(), " values, expected ",
-                                 types.size());
-        }
         ARROW_ASSIGN_OR_RAISE(auto ev, ExprEvaluator::Make(MaybeCast(row[c], types[c]), {},
                                                            registry_));
         auto st = ev->MakeState();
