@@ -281,3 +281,25 @@ class DeltaTable:
 
     def __repr__(self) -> str:
         return f"DeltaTable({self.table_uri!r}, version={self.version()})"
+
+
+def _attach_dml() -> None:
+    # DELETE / UPDATE / MERGE live in delta_dml.py.
+    from . import delta_dml
+
+    DeltaTable.delete = delta_dml.delete  # type: ignore[attr-defined]
+    DeltaTable.update = delta_dml.update  # type: ignore[attr-defined]
+    DeltaTable.merge = delta_dml.merge  # type: ignore[attr-defined]
+
+
+_attach_dml()
+
+
+def _attach_maint() -> None:
+    # RESTORE / OPTIMIZE / VACUUM / FSCK / ALTER live in delta_maint.py.
+    from . import delta_maint
+
+    delta_maint.attach(DeltaTable)
+
+
+_attach_maint()

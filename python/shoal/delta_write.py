@@ -68,8 +68,12 @@ def write_delta(data: Any, path: Any, mode: str = "error",
     error lists the differences. ``schema_mode="merge"`` adds the data's new
     columns to the table (missing ones are written as nulls);
     ``schema_mode="overwrite"`` with ``mode="overwrite"`` replaces the schema (and
-    the partitioning when ``partition_by`` is given). ``predicate`` (replaceWhere)
-    is not supported yet and raises NotSupportedError.
+    the partitioning when ``partition_by`` is given). ``predicate`` (SQL, with
+    ``mode="overwrite"``) is replaceWhere: only rows matching it are replaced
+    (files are removed or rewritten keeping their other rows) and every row
+    written must match it. CHECK constraints, invariants and generated columns
+    of the table are enforced; a violation names the constraint and a row, and
+    nothing is committed.
 
     Return a dict: version, skipped, num_rows, num_files, num_bytes,
     removed_files, commit_attempts, checkpoint_written, checkpoint_error.

@@ -26,6 +26,7 @@
 
 #include "arrow_capsules.h"
 #include "shoal/delta/delta_writer.h"
+#include "shoal/main/delta_expression_evaluator.h"
 #include "shoal/main/session.h"
 #include "shoal/parser/parser.h"
 
@@ -357,6 +358,7 @@ nb::dict WriteDelta(nb::handle stream, const std::string& path, const std::strin
   }
   options.schema_mode = schema_mode;
   options.predicate = predicate;
+  options.evaluator = MakeDeltaExpressionEvaluator();  // constraints, replaceWhere
   options.name = std::move(name);
   options.description = std::move(description);
   auto reader = ImportStreamCapsule(stream);

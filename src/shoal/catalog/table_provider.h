@@ -16,11 +16,34 @@
 
 namespace shoal {
 
+/// Cheap, possibly absent statistics of one column, used by the optimizer for
+/// selectivity estimates. Every field may be unknown; bounds need not be tight
+/// (a provider may widen them, e.g. from truncated Parquet statistics), but every
+/// non-null value must lie within [min, max].
+struct ColumnStatistics {
+  /// Smallest and largest non-null value, of the column's type (null: unknown).
+  std::shared_ptr<arrow::Scalar> min;
+  std::shared_ptr<arrow::Scalar> max;
+  /// Null values in the column.
+  std::optional<int64_t> null_count;
+  /// Estimate of the distinct non-null values (e.g. Parquet's distinct_count,
+  /// a Delta/Iceberg NDV, or a sketch); the optimizer derives its own bound from
+  /// min/max for integers and dates when absent.
+  std::optional<double> distinct_count;
+};
+
 /// Cheap, possibly absent statistics used by the optimizer (join order, build side).
 struct TableStatistics {
   std::optional<int64_t> num_rows;        ///< Exact or estimated row count.
   bool exact = false;                     ///< True when num_rows is exact.
   std::optional<int64_t> total_bytes;     ///< On-disk or in-memory size.
+  /// Per column of TableProvider::schema(), in schema order, or empty when the
+  /// provider knows nothing per column. Providers whose metadata holds per-file
+  /// column statistics (Parquet footers, Delta add-action `stats` with
+  /// minValues / maxValues / nullCount) merge them here: min of the mins, max of
+  /// the maxes, sum of the null counts, leaving a field unknown when any file
+  /// lacks it. Computing them should not read data (footers and logs only).
+  std::vector<ColumnStatistics> columns;
 };
 
 /// What the executor asks of a table scan.

@@ -305,6 +305,15 @@ std::string RemoveLine(const RemoveFile& r) {
   return Wrap("remove", std::move(body));
 }
 
+std::string CdcLine(const CdcFile& c) {
+  JsonValue body = JsonValue::Object();
+  body.Add("path", Str(c.path));
+  body.Add("partitionValues", PartitionValuesJson(c.partition_values));
+  body.Add("size", Num(c.size));
+  body.Add("dataChange", JsonValue::Bool(false));
+  return Wrap("cdc", std::move(body));
+}
+
 std::string TxnLine(const Transaction& t) {
   JsonValue body = JsonValue::Object();
   body.Add("appId", Str(t.app_id));

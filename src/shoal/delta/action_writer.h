@@ -33,6 +33,8 @@ std::string MetadataLine(const Metadata& metadata);
 std::string AddLine(const AddFile& add);
 /// Return the `remove` action line.
 std::string RemoveLine(const RemoveFile& remove);
+/// Return the `cdc` action line.
+std::string CdcLine(const CdcFile& cdc);
 /// Return the `txn` action line.
 std::string TxnLine(const Transaction& txn);
 

@@ -342,9 +342,17 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRea
     std::vector<int> row_groups;
     std::vector<int64_t> starts;
     int64_t start = 0, rows = 0, pruned_row_groups = 0;
-    for (int rg = 0; rg < meta->num_row_groups(); ++rg) {
+    const int num_rg = meta->num_row_groups();
+    const int splits = std::max(read.num_splits, 1);
+    int64_t own_row_groups = 0;
+    for (int rg = 0; rg < num_rg; ++rg) {
       auto rg_meta = meta->RowGroup(rg);
       int64_t n = rg_meta->num_rows();
+      if (splits > 1 && static_cast<int64_t>(rg) * splits / num_rg != read.split) {
+        start += n;  // another split's row group: only its row indexes count
+        continue;
+      }
+      ++own_row_groups;
       bool skip = false;
       if (read.filter) {
         std::vector<cp::Expression> guarantees;
@@ -375,8 +383,8 @@ Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRea
     }
     if (read.file_counters) {
       auto& c = *read.file_counters;
-      c.files_read.fetch_add(1, std::memory_order_relaxed);
-      c.row_groups_total.fetch_add(meta->num_row_groups(), std::memory_order_relaxed);
+      if (read.split == 0) c.files_read.fetch_add(1, std::memory_order_relaxed);
+      c.row_groups_total.fetch_add(own_row_groups, std::memory_order_relaxed);
       c.row_groups_pruned.fetch_add(pruned_row_groups, std::memory_order_relaxed);
     }
     if (leaves.empty()) return MakeConstantReader(read.out, rows);

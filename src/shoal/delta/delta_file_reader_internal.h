@@ -49,6 +49,11 @@ struct DataFileRead {
   MorselOutput out;
   /// Counters to add the opened file and its row groups to (may be null).
   std::shared_ptr<FileReadCounters> file_counters;
+  /// Read only part `split` of `num_splits` of the file's row groups (contiguous
+  /// ranges, decided from the footer), so big files are read by several workers.
+  /// Row indexes (deletion vectors) stay file-global.
+  int split = 0;
+  int num_splits = 1;
 };
 
 /// A TableScan over data-file morsels whose metrics add the files and row

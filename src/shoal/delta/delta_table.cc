@@ -1,6 +1,8 @@
 #include "shoal/delta/delta_table.h"
 
+#include <algorithm>
 #include <mutex>
+#include <tuple>
 
 #include <arrow/compute/expression.h>
 #include <arrow/filesystem/filesystem.h>
@@ -33,9 +35,8 @@ struct DeltaTableProvider::State {
 
   struct File {
     const AddFile* add = nullptr;
-    std::string path;  ///< Path inside `fs`.
+    /// Typed partition values (empty for unpartitioned tables).
     std::vector<std::shared_ptr<arrow::Scalar>> partition_values;
-    cp::Expression partition_guarantee;
   };
   std::vector<File> files;
 
@@ -67,6 +68,10 @@ struct DeltaTableProvider::State {
 
 namespace {
 
+/// Data files of at least twice this size are read by several morsels.
+constexpr int64_t kSplitBytes = 32 << 20;
+constexpr int64_t kMaxSplitsPerFile = 64;
+
 Result<std::string> DataFilePath(const std::string& root, const std::string& raw) {
   std::string path = DecodeActionPath(raw);
   if (!path.empty() && path[0] == '/') return path;
@@ -74,6 +79,51 @@ Result<std::string> DataFilePath(const std::string& root, const std::string& raw
     return Status::NotImplemented("data file '", raw, "' is on another file system");
   }
   return JoinPath(root, path);
+}
+
+// Return what `stats` say about column `c` (the same bounds StatsGuarantees uses).
+ColumnRange StatsRange(const ParsedStats& stats, const StatsColumn& c) {
+  ColumnRange r;
+  std::optional<int64_t> nulls;
+  if (auto it = stats.null_count.find(c.physical_name); it != stats.null_count.end()) {
+    nulls = it->second;
+  }
+  if (nulls && stats.num_records && *nulls == *stats.num_records && *nulls > 0) {
+    r.may_be_valid = false;
+    return r;
+  }
+  if (nulls && *nulls == 0) r.may_be_null = false;
+  auto conform = [&](const std::shared_ptr<arrow::Scalar>& s) -> std::shared_ptr<arrow::Scalar> {
+    if (!s || !s->is_valid) return nullptr;
+    if (s->type->Equals(*c.type)) return s;
+    if (s->type->id() == arrow::Type::TIMESTAMP && c.type->id() == arrow::Type::TIMESTAMP &&
+        static_cast<const arrow::TimestampType&>(*s->type).unit() ==
+            static_cast<const arrow::TimestampType&>(*c.type).unit()) {
+      return s;  // same instants; the time zone does not change the order
+    }
+    auto cast = s->CastTo(c.type);
+    return cast.ok() ? *cast : nullptr;
+  };
+  if (auto it = stats.min_values.find(c.physical_name); it != stats.min_values.end()) {
+    r.min = conform(it->second);
+  }
+  if (auto it = stats.max_values.find(c.physical_name); it != stats.max_values.end()) {
+    r.max = conform(it->second);
+  }
+  if (r.max && c.type->id() == arrow::Type::TIMESTAMP) {
+    // Maxima are truncated to milliseconds: the true maximum can be 999 us later.
+    const auto& ts = static_cast<const arrow::TimestampType&>(*c.type);
+    int64_t widen = ts.unit() == arrow::TimeUnit::MICRO  ? 999
+                    : ts.unit() == arrow::TimeUnit::NANO ? 999999
+                                                         : 0;
+    r.max = std::make_shared<arrow::TimestampScalar>(
+        static_cast<const arrow::TimestampScalar&>(*r.max).value + widen, r.max->type);
+  }
+  if (r.max && c.type->id() == arrow::Type::STRING &&
+      static_cast<const arrow::StringScalar&>(*r.max).value->size() >= 32) {
+    r.max.reset();  // possibly a truncated prefix
+  }
+  return r;  // NaN bounds compare as unknown in the pruner
 }
 
 Result<int64_t> ParseIntOption(const std::string& key, const std::string& value) {
@@ -118,12 +168,23 @@ Result<DeltaTableOptions> ParseDeltaOptions(const std::map<std::string, std::str
 
 Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::Make(
     const std::string& location, const DeltaTableOptions& options) {
-  ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(location, options.filesystem));
-  std::string root = loc.path;
+  std::shared_ptr<arrow::fs::FileSystem> fs;
+  std::string root;
+  if (options.filesystem) {
+    if (!options.storage_options.empty()) {
+      return Status::Invalid("storage option '", options.storage_options.begin()->first,
+                             "' cannot be combined with an explicit file system");
+    }
+    ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(location, options.filesystem));
+    fs = loc.fs;
+    root = loc.path;
+  } else {
+    ARROW_ASSIGN_OR_RAISE(std::tie(fs, root), OpenStorage(location, options.storage_options));
+  }
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  auto engine = MakeArrowEngine(loc.fs);
+  auto engine = MakeArrowEngine(fs);
   ARROW_ASSIGN_OR_RAISE(auto snapshot, Snapshot::Make(engine, root, options.spec));
-  return FromSnapshot(std::move(snapshot), loc.fs, options);
+  return FromSnapshot(std::move(snapshot), fs, options);
 }
 
 Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
@@ -161,11 +222,16 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
   }
   state->schema = arrow::schema(std::move(fields));
 
-  state->files.reserve(snapshot->files().size());
-  for (const auto& add : snapshot->files()) {
-    State::File f;
+  // Per file only what cannot wait: typed partition values (a bad one is an error
+  // when the table is opened). Paths and guarantees are made for the files a scan reads.
+  state->files.resize(snapshot->files().size());
+  const auto& adds = snapshot->files();
+  for (size_t i = 0; i < adds.size(); ++i) {
+    const AddFile& add = adds[i];
+    State::File& f = state->files[i];
     f.add = &add;
-    ARROW_ASSIGN_OR_RAISE(f.path, DataFilePath(state->root, add.path));
+    if (state->partition_fields.empty()) continue;
+    f.partition_values.reserve(state->partition_fields.size());
     for (size_t p = 0; p < state->partition_fields.size(); ++p) {
       const auto& field = state->partition_fields[p];
       auto it = add.partition_values.find(physical_partition_names[p]);
@@ -180,8 +246,6 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
       }
       f.partition_values.push_back(*value);
     }
-    f.partition_guarantee = PartitionGuarantee(state->partition_fields, f.partition_values);
-    state->files.push_back(std::move(f));
   }
   return std::shared_ptr<DeltaTableProvider>(new DeltaTableProvider(std::move(state)));
 }
@@ -274,6 +338,27 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
   const bool rows_only = read_columns.empty();
   int64_t counted_rows = 0;
 
+  // Direct min/max checks for comparisons with literals; Arrow's simplification
+  // only for filters (or parts) the range pruner does not understand.
+  std::unique_ptr<RangePruner> pruner;
+  std::vector<int> pruner_partition, pruner_stats;  // per pruner column, or -1
+  bool pruner_uses_partitions = false;
+  if (filter) pruner = RangePruner::Make(*filter);
+  if (pruner) {
+    for (const auto& name : pruner->columns()) {
+      int idx = annotated.GetFieldIndex(name);
+      int part = idx >= 0 ? st.partition_slot[idx] : -1;
+      int stat = -1;
+      for (size_t s = 0; s < stats_columns.size(); ++s) {
+        if (stats_columns[s].name == name) stat = static_cast<int>(s);
+      }
+      pruner_partition.push_back(part);
+      pruner_stats.push_back(stat);
+      pruner_uses_partitions = pruner_uses_partitions || part >= 0;
+    }
+  }
+  std::vector<ColumnRange> ranges;
+
   ScanMetricsSnapshot metrics;
   metrics.files_pruned_by_partition = 0;
   metrics.files_pruned_by_stats = 0;
@@ -282,32 +367,73 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
   auto file_counters = std::make_shared<internal::FileReadCounters>();
   std::vector<std::shared_ptr<ScanMorsel>> morsels;
   const bool partitioned = !st.partition_fields.empty();
+  const int64_t batch_size = request.batch_size > 0 ? request.batch_size : 8192;
   for (size_t i = 0; i < st.files.size(); ++i) {
     if (remaining && *remaining <= 0) break;
     const State::File& file = st.files[i];
-    ++metrics.files_total;
-    if (filter && partitioned && CanSkip(*filter, file.partition_guarantee)) {
-      ++metrics.files_pruned;
-      ++metrics.files_pruned_by_partition;
-      continue;
+    if (st.options.only_files && !st.options.only_files->count(DecodeActionPath(file.add->path))) {
+      continue;  // DML rewrites read only the files they touch
     }
-    if (filter && !stats_columns.empty() && st.stats[i]) {
-      bool skip = true;
-      for (const auto& g : StatsGuarantees(*st.stats[i], stats_columns)) {
-        if (IsLiteralTrue(g) || !CanSkip(*filter, cp::and_(file.partition_guarantee, g))) {
-          skip = false;
-          break;
+    ++metrics.files_total;
+    if (filter) {
+      const ParsedStats* stats =
+          !stats_columns.empty() && st.stats[i] ? st.stats[i].get() : nullptr;
+      bool by_partition = false, by_stats = false, decided = false;
+      if (pruner) {
+        ranges.assign(pruner->columns().size(), ColumnRange::Unknown());
+        for (size_t k = 0; k < ranges.size(); ++k) {
+          if (pruner_partition[k] >= 0) {
+            ranges[k] = ColumnRange::Constant(file.partition_values[pruner_partition[k]]);
+          }
+        }
+        if (pruner_uses_partitions) by_partition = pruner->CanSkip(ranges);
+        if (!by_partition && stats) {
+          for (size_t k = 0; k < ranges.size(); ++k) {
+            if (pruner_stats[k] >= 0) ranges[k] = StatsRange(*stats, stats_columns[pruner_stats[k]]);
+          }
+          by_stats = pruner->CanSkip(ranges);
+        }
+        decided = by_partition || by_stats || pruner->exact();
+      }
+      if (!decided) {
+        cp::Expression partition_guarantee =
+            partitioned ? PartitionGuarantee(st.partition_fields, file.partition_values)
+                        : cp::literal(true);
+        if (partitioned && CanSkip(*filter, partition_guarantee)) {
+          by_partition = true;
+        } else if (stats) {
+          bool skip = true;
+          for (const auto& g : StatsGuarantees(*stats, stats_columns)) {
+            if (IsLiteralTrue(g) || !CanSkip(*filter, cp::and_(partition_guarantee, g))) {
+              skip = false;
+              break;
+            }
+          }
+          by_stats = skip;
         }
       }
-      if (skip) {
+      if (by_partition || by_stats) {
         ++metrics.files_pruned;
-        ++metrics.files_pruned_by_stats;
+        ++(by_partition ? metrics.files_pruned_by_partition : metrics.files_pruned_by_stats);
         continue;
       }
     }
+    // Without data columns to read, a file whose statistics give its row count is
+    // not opened; without any column it only adds to one shared row count.
+    std::optional<int64_t> known_rows;
+    if (rows_only) {
+      known_rows = StatsNumRecords(*file.add);
+      if (known_rows && file.add->deletion_vector) {
+        *known_rows -= file.add->deletion_vector->cardinality;
+      }
+      if (known_rows && request.columns.empty() && !remaining) {
+        counted_rows += std::max<int64_t>(*known_rows, 0);
+        continue;
+      }
+    }
+    ARROW_ASSIGN_OR_RAISE(std::string path, DataFilePath(st.root, file.add->path));
     internal::DataFileRead read;
     read.fs = st.fs;
-    read.path = file.path;
     read.size = file.add->size;
     read.columns = read_columns;
     read.mode = snap.column_mapping_mode();
@@ -319,9 +445,10 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     MorselOutput& out = read.out;
     out.counters = counters;
     out.schema = output_schema;
-    out.batch_size = request.batch_size > 0 ? request.batch_size : 8192;
+    out.batch_size = batch_size;
     out.limit = remaining;
-    out.description = "'" + file.path + "' of Delta table '" + st.root + "'";
+    out.description = "'" + path + "' of Delta table '" + st.root + "'";
+    read.path = std::move(path);
     out.constants.resize(output_schema->num_fields());
     for (size_t j = 0; j < request.columns.size(); ++j) {
       int c = request.columns[j];
@@ -343,11 +470,8 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     }
     int64_t index = static_cast<int64_t>(morsels.size());
     std::string desc = out.description;
-    std::optional<int64_t> known_rows;
-    if (rows_only) known_rows = StatsNumRecords(*file.add);
     if (known_rows) {
       int64_t rows = *known_rows;
-      if (file.add->deletion_vector) rows -= file.add->deletion_vector->cardinality;
       if (request.columns.empty()) {  // no columns at all: one morsel for all such files
         counted_rows += std::max<int64_t>(rows, 0);
         continue;
@@ -359,8 +483,20 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
           }));
       continue;
     }
-    morsels.push_back(std::make_shared<FunctionMorsel>(
-        index, desc, [read = std::move(read), keep = state_]() { return internal::OpenDataFile(read); }));
+    // A big file is read by several morsels, each a contiguous range of its row
+    // groups, so a table of a few large files still keeps every worker busy.
+    const int splits = static_cast<int>(
+        std::clamp<int64_t>(file.add->size / kSplitBytes, 1, kMaxSplitsPerFile));
+    for (int k = 0; k < splits; ++k) {
+      internal::DataFileRead part = read;
+      part.split = k;
+      part.num_splits = splits;
+      if (splits > 1) part.out.description = desc + " part " + std::to_string(k + 1) + "/" +
+                                             std::to_string(splits);
+      morsels.push_back(std::make_shared<FunctionMorsel>(
+          static_cast<int64_t>(morsels.size()), part.out.description,
+          [part = std::move(part), keep = state_]() { return internal::OpenDataFile(part); }));
+    }
   }
   if (counted_rows > 0) {
     MorselOutput out;

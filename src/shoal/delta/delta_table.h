@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <arrow/filesystem/type_fwd.h>
@@ -29,6 +30,9 @@ struct DeltaTableOptions {
   std::string file_column_name;
   /// Skip files using partition values and statistics.
   bool file_skipping = true;
+  /// When set, only these data files (decoded add paths) are part of the table
+  /// (DELETE / UPDATE / MERGE rewrite exactly the files they touched).
+  std::shared_ptr<const std::set<std::string>> only_files;
 };
 
 /// Return `options` filled from SQL / Python OPTIONS: 'version', 'timestamp'

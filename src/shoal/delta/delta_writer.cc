@@ -29,6 +29,8 @@
 #include "shoal/delta/action_writer.h"
 #include "shoal/delta/arrow_engine.h"
 #include "shoal/delta/checkpoint_writer.h"
+#include "shoal/delta/constraints.h"
+#include "shoal/delta/maintenance.h"
 #include "shoal/delta/log_segment.h"
 #include "shoal/delta/schema.h"
 #include "shoal/delta/snapshot.h"
@@ -51,46 +53,6 @@ std::string DirOf(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
-
-/// Put-if-absent made atomic on the local file system: write a temporary file,
-/// then link(2) it to the target name (which fails with EEXIST when taken).
-class AtomicLocalStorage : public StorageHandler {
- public:
-  AtomicLocalStorage(std::shared_ptr<arrow::fs::FileSystem> fs,
-                     std::shared_ptr<StorageHandler> inner)
-      : fs_(std::move(fs)), inner_(std::move(inner)) {}
-
-  Result<std::vector<FileMeta>> ListFrom(const std::string& path) const override {
-    return inner_->ListFrom(path);
-  }
-  Result<std::shared_ptr<arrow::Buffer>> ReadFile(const std::string& path) const override {
-    return inner_->ReadFile(path);
-  }
-  Result<std::shared_ptr<arrow::Buffer>> ReadRange(const std::string& path, int64_t offset,
-                                                   int64_t length) const override {
-    return inner_->ReadRange(path, offset, length);
-  }
-  Status PutIfAbsent(const std::string& path, std::shared_ptr<arrow::Buffer> data) override {
-    std::string dir = DirOf(path);
-    ARROW_RETURN_NOT_OK(fs_->CreateDir(dir, /*recursive=*/true));
-    std::string tmp = JoinPath(dir, "." + NewUuid() + ".json.tmp");
-    {
-      ARROW_ASSIGN_OR_RAISE(auto out, fs_->OpenOutputStream(tmp));
-      ARROW_RETURN_NOT_OK(out->Write(data));
-      ARROW_RETURN_NOT_OK(out->Close());
-    }
-    int rc = ::link(tmp.c_str(), path.c_str());
-    int err = errno;
-    (void)::unlink(tmp.c_str());
-    if (rc == 0) return Status::OK();
-    if (err == EEXIST) return Status::AlreadyExists("'", path, "' already exists");
-    return Status::IOError("cannot create '", path, "': ", std::strerror(err));
-  }
-
- private:
-  std::shared_ptr<arrow::fs::FileSystem> fs_;
-  std::shared_ptr<StorageHandler> inner_;
-};
 
 // ---------------------------------------------------------------------------
 // Data files
@@ -488,7 +450,7 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
     }
     if (k == "delta.enableChangeDataFeed" && ToLower(v) == "true") p.min_writer_version = 4;
     if (k.rfind("delta.constraints.", 0) == 0) {
-      return Status::NotImplemented("CHECK constraints ('", k, "') are not supported yet");
+      p.min_writer_version = std::max(p.min_writer_version, 3);
     }
   }
   ARROW_RETURN_NOT_OK(IntProperty(config, "delta.checkpointInterval", 100).status());
@@ -498,6 +460,7 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
   if (ntz) {
     std::vector<std::string> writer = {"timestampNtz"};
     if (p.min_writer_version >= 4) writer.push_back("changeDataFeed");
+    if (p.min_writer_version >= 3) writer.push_back("checkConstraints");
     p.min_reader_version = 3;
     p.min_writer_version = 7;
     p.reader_features = std::vector<std::string>{"timestampNtz"};
@@ -536,6 +499,38 @@ Result<bool> TableExists(const Engine& engine, const std::string& root) {
 
 }  // namespace
 
+Result<std::vector<AddFile>> WriteDataFiles(const std::shared_ptr<arrow::fs::FileSystem>& fs,
+                                            const std::string& root,
+                                            const std::shared_ptr<arrow::Schema>& table_schema,
+                                            const std::vector<std::string>& partition_cols,
+                                            const std::map<std::string, std::string>& configuration,
+                                            int64_t target_file_size,
+                                            arrow::RecordBatchReader* data, bool data_change,
+                                            int64_t* num_bytes) {
+  ARROW_ASSIGN_OR_RAISE(int64_t indexed,
+                        IntProperty(configuration, "delta.dataSkippingNumIndexedCols", 32));
+  DataWriter writer(fs, root, table_schema, partition_cols, target_file_size, indexed);
+  std::vector<AddFile> adds;
+  Status st = [&]() -> Status {
+    while (true) {
+      std::shared_ptr<arrow::RecordBatch> batch;
+      ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
+      if (!batch) break;
+      ARROW_ASSIGN_OR_RAISE(auto conformed, Conform(batch, *table_schema));
+      ARROW_RETURN_NOT_OK(writer.Write(conformed));
+    }
+    ARROW_ASSIGN_OR_RAISE(adds, writer.Finish());
+    return Status::OK();
+  }();
+  if (!st.ok()) {
+    writer.Abort();
+    return st;
+  }
+  for (auto& a : adds) a.data_change = data_change;
+  if (num_bytes) *num_bytes = writer.num_bytes();
+  return adds;
+}
+
 Result<SaveMode> ParseSaveMode(const std::string& name) {
   std::string m = ToLower(name);
   if (m == "error" || m == "errorifexists") return SaveMode::kError;
@@ -547,12 +542,8 @@ Result<SaveMode> ParseSaveMode(const std::string& name) {
 }
 
 std::shared_ptr<Engine> MakeWriteEngine(std::shared_ptr<arrow::fs::FileSystem> fs) {
-  auto engine = MakeArrowEngine(fs);
-  if (fs->type_name() == "local") {
-    engine->storage = std::make_shared<AtomicLocalStorage>(fs, engine->storage);
-    engine->parquet = MakeStorageParquetHandler(engine->storage);
-  }
-  return engine;
+  // The Arrow engine's put-if-absent is atomic (local) or refuses (object stores).
+  return MakeArrowEngine(std::move(fs));
 }
 
 Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
@@ -566,8 +557,16 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
     return Status::Invalid("schema_mode='overwrite' needs mode 'overwrite'");
   }
   if (!options.predicate.empty()) {
-    return Status::NotImplemented("predicate (replaceWhere overwrite of part of a table) is not "
-                                  "supported by Shoal's Delta writer yet");
+    if (options.mode != SaveMode::kOverwrite) {
+      return Status::Invalid("predicate (replaceWhere) needs mode 'overwrite'");
+    }
+    if (!schema_mode.empty()) {
+      return Status::Invalid("predicate (replaceWhere) cannot be combined with schema_mode");
+    }
+    if (!options.evaluator) {
+      return Status::NotImplemented("predicate (replaceWhere) needs an expression evaluator "
+                                    "(write through a Shoal session or shoal.write_delta)");
+    }
   }
   if (!data) return Status::Invalid("no data to write");
   ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(location, options.filesystem));
@@ -597,8 +596,26 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
   std::vector<std::string> partition_cols;
   std::map<std::string, std::string> config;
   std::unique_ptr<WriteTransaction> tx;
+  TableConstraints constraints;
   if (snapshot) {
     ARROW_RETURN_NOT_OK(CheckWriteSupported(snapshot->protocol(), snapshot->metadata(), root));
+    ARROW_ASSIGN_OR_RAISE(constraints, CollectConstraints(snapshot->metadata()));
+    if (!constraints.empty() && !options.evaluator) {
+      return Status::NotImplemented("cannot write Delta table '", location,
+                                    "': it has CHECK constraints, invariants or generated "
+                                    "columns, which need an expression evaluator (write "
+                                    "through a Shoal session or shoal.write_delta)");
+    }
+    // Generated columns the data leaves out are computed.
+    for (const auto& g : constraints.generated) {
+      if (data_schema->GetFieldIndex(g.column) < 0) {
+        auto f = snapshot->schema()->GetFieldByName(g.column);
+        if (f) {
+          ARROW_ASSIGN_OR_RAISE(data_schema, data_schema->AddField(data_schema->num_fields(),
+                                                                   f->WithNullable(true)));
+        }
+      }
+    }
     table_schema = snapshot->schema();
     partition_cols = snapshot->metadata().partition_columns;
     config = snapshot->metadata().configuration;
@@ -654,6 +671,11 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
     m.partition_columns = partition_cols;
     m.configuration = config;
     m.created_time = NowMs();
+    ARROW_ASSIGN_OR_RAISE(constraints, CollectConstraints(m));
+    if (!constraints.empty() && !options.evaluator) {
+      return Status::NotImplemented("CHECK constraints of a new Delta table need an expression "
+                                    "evaluator (write through a Shoal session)");
+    }
     ARROW_ASSIGN_OR_RAISE(tx, WriteTransaction::ForNewTable(engine, root, protocol, m));
   }
   ARROW_ASSIGN_OR_RAISE(int64_t indexed,
@@ -669,6 +691,14 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
       ARROW_RETURN_NOT_OK(data->ReadNext(&batch));
       if (!batch) break;
       ARROW_ASSIGN_OR_RAISE(auto conformed, Conform(batch, *table_schema));
+      if (!constraints.empty()) {
+        ARROW_ASSIGN_OR_RAISE(conformed, EnforceConstraints(constraints, *options.evaluator,
+                                                            conformed, location));
+      }
+      if (!options.predicate.empty()) {
+        ARROW_RETURN_NOT_OK(
+            CheckReplaceWhereRows(options.predicate, *options.evaluator, *conformed, location));
+      }
       ARROW_RETURN_NOT_OK(writer.Write(conformed));
     }
     ARROW_ASSIGN_OR_RAISE(adds, writer.Finish());
@@ -693,11 +723,30 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
     JsonValue pb = JsonValue::Array();
     for (const auto& p : partition_cols) pb.Append(JsonValue::String(p));
     params.Add("partitionBy", JsonValue::String(pb.ToJson()));
+    if (!options.predicate.empty()) {
+      params.Add("predicate", JsonValue::String(options.predicate));
+    }
     std::string operation = options.operation;
     if (operation.empty()) operation = read ? "WRITE" : "CREATE TABLE";
     t->SetOperation(operation, std::move(params));
     result.removed_files = 0;
-    if (read && options.mode == SaveMode::kOverwrite) {
+    if (read && options.mode == SaveMode::kOverwrite && !options.predicate.empty()) {
+      // replaceWhere: remove / rewrite only the files whose rows may match.
+      TableLocation table{loc.fs, root};
+      auto rewrite = RewriteForReplaceWhere(*read, table, options.predicate, *options.evaluator,
+                                            options.target_file_size);
+      if (!rewrite.ok()) return rewrite.status();
+      for (const auto& p : rewrite->written) written.push_back(p);
+      result.removed_files = static_cast<int64_t>(rewrite->removes.size());
+      t->AddRemoves(std::move(rewrite->removes));
+      for (auto& a : rewrite->adds) files.push_back(std::move(a));
+      t->SetMetric("numRemovedFiles", result.removed_files);
+      t->SetMetric("numCopiedRows", rewrite->rows_copied);
+      t->SetMetric("numDeletedRows", rewrite->rows_deleted);
+      if (read == snapshot.get()) {
+        AddReplaceWhereConflictCheck(t, snapshot, options.predicate, options.evaluator);
+      }
+    } else if (read && options.mode == SaveMode::kOverwrite) {
       result.removed_files = static_cast<int64_t>(read->files().size());
       t->RemoveAllFiles(NowMs());
       t->SetMetric("numRemovedFiles", result.removed_files);
@@ -749,6 +798,10 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
     if (snap.ok()) cs = WriteCheckpoint(**snap, loc.fs).status();
     if (cs.ok()) {
       result.checkpoint_written = true;
+      // Expired commits before the new checkpoint go (delta.logRetentionDuration);
+      // a failure leaves them for the next checkpoint.
+      (void)CleanupExpiredLogs(TableLocation{loc.fs, root}, (*snap)->metadata().configuration,
+                               result.version);
     } else {
       result.checkpoint_error = cs.ToString();
     }

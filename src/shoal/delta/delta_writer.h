@@ -18,9 +18,12 @@
 #include <arrow/type_fwd.h>
 
 #include "shoal/common/status.h"
+#include "shoal/delta/actions.h"
 #include "shoal/delta/engine.h"
 
 namespace shoal::delta {
+
+class ExpressionEvaluator;
 
 /// What to do when the table exists (or not).
 enum class SaveMode {
@@ -48,8 +51,12 @@ struct DeltaWriteOptions {
   /// table; "overwrite" (with mode overwrite) replaces the schema and, when
   /// partition_by is given, the partitioning. Empty: the schemas must match.
   std::string schema_mode;
-  /// replaceWhere predicate for overwrite (not supported yet: an error).
+  /// replaceWhere predicate (SQL) for mode overwrite: only rows matching it are
+  /// replaced; every row written must match it. Needs `evaluator`.
   std::string predicate;
+  /// Evaluates CHECK constraints, invariants, generated columns and the
+  /// predicate. Null: tables with constraints and predicates are refused.
+  std::shared_ptr<const ExpressionEvaluator> evaluator;
   /// Idempotent write: skipped when the table already has (app_id, version).
   std::optional<std::pair<std::string, int64_t>> app_transaction;
   /// commitInfo.operation; empty: "CREATE TABLE" for a new table, else "WRITE".
@@ -86,9 +93,23 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
                                          std::shared_ptr<arrow::RecordBatchReader> data,
                                          const DeltaWriteOptions& options);
 
-/// Return an Engine for writing through `fs`: like MakeArrowEngine, but
-/// put-if-absent on the local file system is atomic (link(2) of a temporary
-/// file), so concurrent local writers never overwrite each other's commits.
+/// Write the rows of `data` (conformed to `table_schema`) as new data files of
+/// the table at `root` in `fs`, partitioned by `partition_cols`, rolling files at
+/// `target_file_size`; statistics follow `configuration`. Nothing is committed:
+/// the add actions (with `data_change`) are returned, and on failure the files
+/// written are deleted. `num_bytes` (optional) receives the bytes written.
+Result<std::vector<AddFile>> WriteDataFiles(const std::shared_ptr<arrow::fs::FileSystem>& fs,
+                                            const std::string& root,
+                                            const std::shared_ptr<arrow::Schema>& table_schema,
+                                            const std::vector<std::string>& partition_cols,
+                                            const std::map<std::string, std::string>& configuration,
+                                            int64_t target_file_size,
+                                            arrow::RecordBatchReader* data, bool data_change,
+                                            int64_t* num_bytes = nullptr);
+
+/// Return an Engine for writing through `fs`: the same as MakeArrowEngine, whose
+/// put-if-absent is atomic on the local file system (link(2) of a temporary file)
+/// and refused with an explanation on object stores (kept for existing callers).
 std::shared_ptr<Engine> MakeWriteEngine(std::shared_ptr<arrow::fs::FileSystem> fs);
 
 }  // namespace shoal::delta

@@ -402,26 +402,114 @@ Result<std::vector<CommitSummary>> ReadHistory(const Engine& engine, const std::
   return out;
 }
 
+namespace {
+
+// The version of `commits` (ascending) committed last at or before `timestamp_ms`
+// by `ts(i)`, kept monotonic (a commit never counts as older than one before it).
+template <typename TimestampOf>
+Result<std::optional<size_t>> LastAtOrBefore(size_t n, int64_t timestamp_ms, TimestampOf ts) {
+  std::optional<size_t> found;
+  int64_t running = INT64_MIN;
+  for (size_t i = 0; i < n; ++i) {
+    ARROW_ASSIGN_OR_RAISE(int64_t t, ts(i));
+    running = std::max(running, t);
+    if (running > timestamp_ms) break;
+    found = i;
+  }
+  return found;
+}
+
+bool ConfigTrue(const Metadata& m, const char* key) {
+  auto it = m.configuration.find(key);
+  return it != m.configuration.end() && ToLower(it->second) == "true";
+}
+
+}  // namespace
+
 Result<int64_t> VersionAtTimestamp(const Engine& engine, const std::string& table_root,
                                    int64_t timestamp_ms) {
   ARROW_ASSIGN_OR_RAISE(auto commits, ListCommitFiles(engine, table_root));
   if (commits.empty()) {
     return Status::Invalid("'", table_root, "' is not a Delta table: its _delta_log has no commits");
   }
-  // Commit timestamps are the commit files' modification times (kept monotonic).
-  // TODO(delta): in-commit timestamps (inCommitTimestamp feature) for time travel.
-  std::optional<int64_t> found;
-  int64_t running = INT64_MIN;
-  for (const auto& c : commits) {
-    running = std::max(running, c.file.last_modified_ms);
-    if (running <= timestamp_ms) found = c.version;
-  }
-  if (!found) {
+  auto too_early = [&](int64_t first_version) {
     return Status::Invalid("Delta table '", table_root, "' has no version at or before the timestamp ",
-                           timestamp_ms, " ms: its first commit (version ", commits.front().version,
+                           timestamp_ms, " ms: its first commit (version ", first_version,
                            ") is later");
+  };
+  // In-commit timestamps (table feature inCommitTimestamp): versions from the
+  // enablement version on are timed by commitInfo.inCommitTimestamp, older ones by
+  // their files' modification times. Enabled tables write it in every commit, so a
+  // latest commit without one means the feature is off.
+  ARROW_ASSIGN_OR_RAISE(auto latest, ReadCommit(engine, commits.back(), table_root));
+  size_t ict_from = commits.size();  // index of the first commit timed by ICT
+  if (CommitTimestamp(latest.commit_info)) {
+    // The table properties: from the newest commit with a metaData action, else
+    // (only in a checkpoint) from the latest snapshot.
+    std::optional<Metadata> metadata = std::move(latest.metadata);
+    for (size_t k = commits.size() - 1; !metadata && k > 0 && commits.size() - k <= 100; --k) {
+      ARROW_ASSIGN_OR_RAISE(auto batch, ReadCommit(engine, commits[k - 1], table_root));
+      metadata = std::move(batch.metadata);
+    }
+    if (!metadata) {
+      // The engine outlives this call: a non-owning pointer is enough for Make.
+      std::shared_ptr<Engine> borrowed(std::shared_ptr<Engine>(), const_cast<Engine*>(&engine));
+      ARROW_ASSIGN_OR_RAISE(auto snap, Snapshot::Make(borrowed, table_root, SnapshotSpec{}));
+      metadata = snap->metadata();
+    }
+    if (ConfigTrue(*metadata, "delta.enableInCommitTimestamps")) {
+      int64_t enabled_at = commits.front().version;  // enabled at creation: no property
+      auto it = metadata->configuration.find("delta.inCommitTimestampEnablementVersion");
+      if (it != metadata->configuration.end()) {
+        char* end = nullptr;
+        long long v = std::strtoll(it->second.c_str(), &end, 10);
+        if (it->second.empty() || *end != '\0') {
+          return Status::Invalid("Delta table '", table_root, "' has an invalid "
+                                 "delta.inCommitTimestampEnablementVersion '", it->second, "'");
+        }
+        enabled_at = v;
+      }
+      ict_from = 0;
+      while (ict_from < commits.size() && commits[ict_from].version < enabled_at) ++ict_from;
+    }
   }
-  return *found;
+  auto mtime = [&](size_t i) -> Result<int64_t> { return commits[i].file.last_modified_ms; };
+  if (ict_from < commits.size()) {
+    auto ict = [&](size_t i) -> Result<int64_t> {
+      const LogFile& c = commits[ict_from + i];
+      ARROW_ASSIGN_OR_RAISE(auto batch, ReadCommit(engine, c, table_root));
+      auto t = CommitTimestamp(batch.commit_info);
+      if (!t) {
+        return Status::Invalid("Delta table '", table_root, "' version ", c.version,
+                               " has no commitInfo.inCommitTimestamp although in-commit "
+                               "timestamps are enabled");
+      }
+      return *t;
+    };
+    // ICT are monotonic: find the first ICT commit after the timestamp by
+    // bisection, then confirm with the running maximum over a short stretch.
+    size_t n = commits.size() - ict_from;
+    ARROW_ASSIGN_OR_RAISE(int64_t first, ict(0));
+    if (first <= timestamp_ms) {
+      size_t lo = 0, hi = n;  // ict(lo) <= ts; answer in [lo, hi)
+      while (hi - lo > 64) {
+        size_t mid = lo + (hi - lo) / 2;
+        ARROW_ASSIGN_OR_RAISE(int64_t t, ict(mid));
+        if (t <= timestamp_ms) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      ARROW_ASSIGN_OR_RAISE(auto found, LastAtOrBefore(hi - lo, timestamp_ms,
+                                                       [&](size_t i) { return ict(lo + i); }));
+      return commits[ict_from + lo + (found ? *found : 0)].version;
+    }
+    // Before the first ICT commit: the versions before enablement, by file time.
+  }
+  ARROW_ASSIGN_OR_RAISE(auto found, LastAtOrBefore(ict_from, timestamp_ms, mtime));
+  if (!found) return too_early(commits.front().version);
+  return commits[*found].version;
 }
 
 }  // namespace shoal::delta

@@ -45,13 +45,10 @@ Status CheckWriteSupported(const Protocol& protocol, const Metadata& metadata,
     }
   }
   // Features that are supported only while unused.
+  // Invariants, CHECK constraints and generated columns are enforced by the
+  // writers (delta/constraints.h).
   const std::string& schema = metadata.schema_string;
-  if (Contains(schema, "delta.invariants")) return refuse("a column invariant (delta.invariants)");
-  if (Contains(schema, "delta.generationExpression")) return refuse("a generated column");
   if (Contains(schema, "delta.identity.")) return refuse("an identity column");
-  for (const auto& [k, v] : metadata.configuration) {
-    if (k.rfind("delta.constraints.", 0) == 0) return refuse("CHECK constraint '" + k + "'");
-  }
   ARROW_ASSIGN_OR_RAISE(auto mode, GetColumnMappingMode(metadata));
   if (mode != ColumnMappingMode::kNone) return refuse("column mapping");
   return Status::OK();
@@ -112,7 +109,35 @@ void WriteTransaction::RemoveAllFiles(int64_t deletion_timestamp_ms) {
   }
 }
 
+void WriteTransaction::RemoveFiles(std::vector<RemoveFile> removes) {
+  for (auto& r : removes) removes_.push_back(std::move(r));
+}
+
+void WriteTransaction::AddChangeFiles(std::vector<CdcFile> cdcs) {
+  for (auto& c : cdcs) cdcs_.push_back(std::move(c));
+}
+
+void WriteTransaction::ReadFiles(std::vector<std::string> paths,
+                                 std::function<bool(const AddFile&)> may_match,
+                                 std::string predicate) {
+  read_tracked_ = true;
+  for (auto& p : paths) read_paths_.push_back(std::move(p));
+  read_may_match_ = std::move(may_match);
+  read_predicate_ = std::move(predicate);
+}
+
 void WriteTransaction::UpdateMetadata(Metadata metadata) { new_metadata_ = std::move(metadata); }
+
+void WriteTransaction::UpdateProtocol(Protocol protocol) { new_protocol_ = std::move(protocol); }
+
+void WriteTransaction::AddRemoves(std::vector<RemoveFile> removes) {
+  for (auto& r : removes) removes_.push_back(std::move(r));
+}
+
+void WriteTransaction::AddConflictCheck(
+    std::function<Status(int64_t winner, const ActionBatch&)> check) {
+  conflict_checks_.push_back(std::move(check));
+}
 
 int64_t WriteTransaction::read_version() const { return snapshot_ ? snapshot_->version() : -1; }
 
@@ -135,7 +160,8 @@ Result<std::string> WriteTransaction::CommitText(int64_t version, int64_t now_ms
     info.Add("readVersion", JsonValue::Number(std::to_string(read_version())));
   }
   info.Add("isolationLevel", JsonValue::String("Serializable"));
-  info.Add("isBlindAppend", JsonValue::Bool(removes_.empty() && !read_whole_table_));
+  info.Add("isBlindAppend",
+           JsonValue::Bool(removes_.empty() && !read_whole_table_ && !read_tracked_));
   JsonValue metrics = JsonValue::Object();
   for (const auto& [k, v] : metrics_) metrics.Add(k, JsonValue::String(std::to_string(v)));
   info.Add("operationMetrics", std::move(metrics));
@@ -153,6 +179,7 @@ Result<std::string> WriteTransaction::CommitText(int64_t version, int64_t now_ms
   }
   for (const auto& r : removes_) out += RemoveLine(r) + "\n";
   for (const auto& a : adds_) out += AddLine(a) + "\n";
+  for (const auto& c : cdcs_) out += CdcLine(c) + "\n";
   (void)version;
   return out;
 }
@@ -184,6 +211,22 @@ Status WriteTransaction::CheckConflicts(int64_t winner, const ActionBatch& actio
     for (const auto& r : actions.removes) {
       if (r.data_change && ours.count(DecodeActionPath(r.path))) {
         return conflict("removed file '" + r.path + "', which this transaction also removes");
+      }
+    }
+  }
+  for (const auto& check : conflict_checks_) ARROW_RETURN_NOT_OK(check(winner, actions));
+  if (read_tracked_) {
+    std::set<std::string> read(read_paths_.begin(), read_paths_.end());
+    for (const auto& r : actions.removes) {
+      if (r.data_change && read.count(DecodeActionPath(r.path))) {
+        return conflict("removed file '" + r.path + "', which this transaction read");
+      }
+    }
+    for (const auto& a : actions.adds) {
+      if (a.data_change && (!read_may_match_ || read_may_match_(a))) {
+        return conflict("added file '" + a.path + "', which may hold rows matching " +
+                        (read_predicate_.empty() ? std::string("what this transaction read")
+                                                 : "'" + read_predicate_ + "'"));
       }
     }
   }

@@ -8,6 +8,9 @@
 //   - a winner that added files conflicts when this transaction read the whole
 //     table (overwrite);
 //   - a winner with a txn action for this transaction's application id conflicts;
+//   - a winner that removed a file this transaction read (DELETE / UPDATE / MERGE)
+//     conflicts, and so does a winner that added a file the read predicate may
+//     match (ReadFiles);
 //   - otherwise (e.g. blind appends on both sides) the commit moves on.
 // Conflicts fail with "concurrent modification: version N ...".
 //
@@ -15,6 +18,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,8 +71,25 @@ class WriteTransaction {
   /// Remove every live file of the read snapshot (overwrite); the transaction
   /// then depends on the whole table, so concurrent adds conflict.
   void RemoveAllFiles(int64_t deletion_timestamp_ms);
+  /// Remove the given files (DELETE / UPDATE / MERGE rewrites).
+  void RemoveFiles(std::vector<RemoveFile> removes);
+  /// Add change data files (_change_data/, PROTOCOL.md "Add CDC File").
+  void AddChangeFiles(std::vector<CdcFile> cdcs);
+  /// Record what the transaction read: the data files (decoded paths) and the
+  /// predicate it read them with. `may_match` tells whether a file added by a
+  /// concurrent commit could hold rows the predicate matches (null: any file
+  /// could); `predicate` is its text for messages.
+  void ReadFiles(std::vector<std::string> paths,
+                 std::function<bool(const AddFile&)> may_match, std::string predicate);
   /// Replace the table's metadata (schema, partitioning, properties).
   void UpdateMetadata(Metadata metadata);
+  /// Replace the table's protocol (an upgrade, e.g. for CHECK constraints).
+  void UpdateProtocol(Protocol protocol);
+  /// Remove the given files (replaceWhere, OPTIMIZE, RESTORE, FSCK).
+  void AddRemoves(std::vector<RemoveFile> removes);
+  /// Run `check` against every winning commit before retrying past it (e.g. a
+  /// replaceWhere's predicate region); an error fails the commit.
+  void AddConflictCheck(std::function<Status(int64_t winner, const ActionBatch&)> check);
 
   /// Return the read version (-1 for a new table).
   int64_t read_version() const;
@@ -96,8 +118,14 @@ class WriteTransaction {
   std::optional<Transaction> app_txn_;
   std::vector<AddFile> adds_;
   std::vector<RemoveFile> removes_;
+  std::vector<CdcFile> cdcs_;
   bool read_whole_table_ = false;
+  bool read_tracked_ = false;  ///< ReadFiles was called.
+  std::vector<std::string> read_paths_;
+  std::function<bool(const AddFile&)> read_may_match_;
+  std::string read_predicate_;
   bool committed_ = false;
+  std::vector<std::function<Status(int64_t, const ActionBatch&)>> conflict_checks_;
 };
 
 }  // namespace shoal::delta

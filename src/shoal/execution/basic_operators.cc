@@ -7,11 +7,15 @@
 #include <arrow/array/concatenate.h>
 #include <arrow/array/util.h>
 #include <arrow/compute/api_scalar.h>
+#include <arrow/compute/api_vector.h>
 #include <arrow/compute/cast.h>
 
 #include "shoal/execution/filter_selection.h"
+#include "shoal/execution/hash_join.h"
 
 namespace shoal::exec {
+
+namespace cp = arrow::compute;
 
 // ---------------------------------------------------------------------------
 // TableScan
@@ -22,7 +26,40 @@ struct ScanGlobal : GlobalSourceState {
   std::shared_ptr<TableScan> scan;
   std::unique_ptr<CounterSourceState> morsels;
   std::mutex metrics_mu;  ///< Orders the EXPLAIN ANALYZE text updates.
+  // Runtime filters (one per TableScanOp::runtime_filters() entry; null: not built).
+  std::vector<const RuntimeFilter*> filters;
+  std::unique_ptr<RuntimeFilterCounters[]> counters;
+  bool any_membership = false;
+  std::string rf_skipped;        ///< why the whole scan was skipped ("" when it was not)
+  int64_t static_pruned = -1;    ///< row groups/files pruned without runtime filters
 };
+
+/// Return `column BETWEEN lo AND hi` over table column `field`, or nullopt for
+/// types without an integer literal here.
+std::optional<cp::Expression> RangeExpression(const arrow::Field& field, int64_t lo,
+                                              int64_t hi) {
+  auto lit = [&](int64_t v) -> std::shared_ptr<arrow::Scalar> {
+    switch (field.type()->id()) {
+      case arrow::Type::INT8:
+        return std::make_shared<arrow::Int8Scalar>(static_cast<int8_t>(v));
+      case arrow::Type::INT16:
+        return std::make_shared<arrow::Int16Scalar>(static_cast<int16_t>(v));
+      case arrow::Type::INT32:
+        return std::make_shared<arrow::Int32Scalar>(static_cast<int32_t>(v));
+      case arrow::Type::INT64:
+        return std::make_shared<arrow::Int64Scalar>(v);
+      case arrow::Type::DATE32:
+        return std::make_shared<arrow::Date32Scalar>(static_cast<int32_t>(v));
+      default:
+        return nullptr;
+    }
+  };
+  auto a = lit(lo), b = lit(hi);
+  if (a == nullptr || b == nullptr) return std::nullopt;
+  auto ref = cp::field_ref(field.name());
+  return cp::and_(cp::greater_equal(ref, cp::literal(std::move(a))),
+                  cp::less_equal(ref, cp::literal(std::move(b))));
+}
 
 /// Return the pruning counters (and `detail`) of a scan as EXPLAIN text.
 std::string PlanningMetricsText(const ScanMetricsSnapshot& m) {
@@ -61,7 +98,34 @@ struct ScanLocal : LocalSourceState {
   std::shared_ptr<arrow::RecordBatchReader> reader;
   int64_t morsel = -1;
   int64_t chunk_no = 0;
+  // Runtime filter scratch.
+  JoinKeys keys;
+  SelectionVector sel;
 };
+
+/// EXPLAIN ANALYZE text of a scan's runtime filters.
+std::string RuntimeFilterText(const ScanGlobal& g, size_t n) {
+  if (n == 0) return "";
+  if (!g.rf_skipped.empty()) return " runtime_filter=[" + g.rf_skipped + "]";
+  int64_t checked = 0, dropped = 0, disabled = 0, built = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (g.filters[i] != nullptr) ++built;
+    checked += g.counters[i].rows_checked.load(std::memory_order_relaxed);
+    dropped += g.counters[i].rows_dropped.load(std::memory_order_relaxed);
+    disabled += g.counters[i].disabled.load(std::memory_order_relaxed) ? 1 : 0;
+  }
+  std::string s = " runtime_filter=[filters=" + std::to_string(built) + "/" +
+                  std::to_string(n) + " rows_checked=" + std::to_string(checked) +
+                  " rows_dropped=" + std::to_string(dropped);
+  if (disabled > 0) s += " disabled=" + std::to_string(disabled);
+  if (g.static_pruned >= 0 && g.scan != nullptr) {
+    auto m = g.scan->metrics();
+    int64_t pruned = m.row_groups_total > 0 ? m.row_groups_pruned : m.files_pruned;
+    s += std::string(m.row_groups_total > 0 ? " row_groups_skipped=" : " files_skipped=") +
+         std::to_string(std::max<int64_t>(0, pruned - g.static_pruned));
+  }
+  return s + "]";
+}
 
 }  // namespace
 
@@ -85,10 +149,53 @@ Result<std::unique_ptr<GlobalSourceState>> TableScanOp::MakeGlobalSourceState(
   auto g = std::make_unique<ScanGlobal>();
   ScanRequest req = request_;
   req.batch_size = query.batch_size;
+  const size_t nrf = runtime_filters_.size();
+  g->filters.assign(nrf, nullptr);
+  g->counters = std::make_unique<RuntimeFilterCounters[]>(nrf);
+  bool ranged = false;
+  for (size_t i = 0; i < nrf; ++i) {
+    const auto& t = runtime_filters_[i];
+    const RuntimeFilter* f = t.join->runtime_filter(query);
+    g->filters[i] = f;
+    if (f == nullptr) continue;
+    if (f->empty()) {
+      g->rf_skipped = "empty build side: scan skipped";
+      break;
+    }
+    g->any_membership = g->any_membership || f->has_membership();
+    if (f->has_range() && t.columns.size() == 1) {
+      int c = request_.columns[t.columns[0]];
+      const auto& field = table_->schema()->field(c);
+      if (field->type()->Equals(*types()[t.columns[0]])) {
+        if (auto e = RangeExpression(*field, f->min(), f->max())) {
+          req.filter = cp::and_(req.filter, *e);
+          ranged = true;
+        }
+      }
+    }
+  }
+  if (!g->rf_skipped.empty()) {
+    g->morsels = std::make_unique<CounterSourceState>(0);
+    metrics().SetExtra("morsels=0" + RuntimeFilterText(*g, nrf));
+    return g;
+  }
   ARROW_ASSIGN_OR_RAISE(g->scan, table_->Scan(req));
+  if (ranged) {
+    ScanRequest plain = request_;
+    plain.batch_size = query.batch_size;
+    // What the scan prunes without the runtime filters (EXPLAIN ANALYZE tells the
+    // difference); providers without cheap EXPLAIN planning plan the scan again.
+    std::optional<ScanMetricsSnapshot> m = table_->ExplainScan(plain);
+    if (!m) {
+      auto again = table_->Scan(plain);
+      if (again.ok()) m = (*again)->planning_metrics();
+    }
+    if (m) g->static_pruned = m->row_groups_total > 0 ? m->row_groups_pruned : m->files_pruned;
+  }
   g->morsels = std::make_unique<CounterSourceState>(
       static_cast<int64_t>(g->scan->morsels().size()));
-  metrics().SetExtra(ScanMetricsText(g->scan->morsels().size(), g->scan->metrics()));
+  metrics().SetExtra(ScanMetricsText(g->scan->morsels().size(), g->scan->metrics()) +
+                     RuntimeFilterText(*g, nrf));
   return g;
 }
 
@@ -123,7 +230,8 @@ Result<bool> TableScanOp::GetData(ThreadContext& ctx, GlobalSourceState& global,
       {
         // Refresh the run-time counters; under the lock the last update sees the most.
         std::lock_guard<std::mutex> lock(g.metrics_mu);
-        metrics().SetExtra(ScanMetricsText(g.scan->morsels().size(), g.scan->metrics()));
+        metrics().SetExtra(ScanMetricsText(g.scan->morsels().size(), g.scan->metrics()) +
+                           RuntimeFilterText(g, runtime_filters_.size()));
       }
       continue;
     }
@@ -150,8 +258,80 @@ Result<bool> TableScanOp::GetData(ThreadContext& ctx, GlobalSourceState& global,
                                  arrow::compute::CastOptions::Safe(), ctx.arrow_ctx));
       }
     }
+    if (g.any_membership) {
+      ARROW_ASSIGN_OR_RAISE(bool any, ApplyRuntimeFilters(ctx, global, local, out));
+      if (!any) continue;
+    }
     return true;
   }
+}
+
+Result<bool> TableScanOp::ApplyRuntimeFilters(ThreadContext& ctx, GlobalSourceState& global,
+                                              LocalSourceState& local, Chunk* chunk) const {
+  auto& g = static_cast<ScanGlobal&>(global);
+  auto& l = static_cast<ScanLocal&>(local);
+  // Give up on a filter that dropped under a tenth of this many rows.
+  constexpr int64_t kTrialRows = int64_t{1} << 18;
+  for (size_t i = 0; i < runtime_filters_.size(); ++i) {
+    const RuntimeFilter* f = g.filters[i];
+    auto& counters = g.counters[i];
+    if (f == nullptr || !f->has_membership() ||
+        counters.disabled.load(std::memory_order_relaxed)) {
+      continue;
+    }
+    std::vector<std::shared_ptr<arrow::Array>> cols;
+    for (int c : runtime_filters_[i].columns) {
+      auto col = chunk->columns[c];
+      if (col->type_id() == arrow::Type::DICTIONARY) {
+        ARROW_ASSIGN_OR_RAISE(col, DecodeDictionary(col, ctx.arrow_ctx));
+      }
+      cols.push_back(std::move(col));
+    }
+    l.sel.clear();
+    if (cols.size() != 1 || !f->SelectColumn(*cols[0], &l.sel)) {
+      l.sel.clear();
+      ARROW_RETURN_NOT_OK(EncodeJoinKeys(cols, f->layout(), &l.keys));
+      f->Select(l.keys, &l.sel);
+    }
+    const int64_t n = chunk->length;
+    const int64_t kept = static_cast<int64_t>(l.sel.size());
+    const int64_t checked = counters.rows_checked.fetch_add(n, std::memory_order_relaxed) + n;
+    const int64_t rejected =
+        counters.rows_rejected.fetch_add(n - kept, std::memory_order_relaxed) + (n - kept);
+    if (checked >= kTrialRows && rejected * 10 < checked) {
+      counters.disabled.store(true, std::memory_order_relaxed);
+    }
+    // Dropping a few rows costs a copy of every column; the join checks them anyway.
+    if (kept * 8 > n * 7) continue;
+    counters.rows_dropped.fetch_add(n - kept, std::memory_order_relaxed);
+    if (kept == 0) return false;
+    // Dictionary columns stay dictionaries (a filter above decodes the kept rows).
+    if (kept * 2 < n) {
+      auto idx = SelectionArray(l.sel);
+      for (auto& col : chunk->columns) {
+        if (col->type_id() == arrow::Type::DICTIONARY) {
+          ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
+                                cp::Take(col, idx, cp::TakeOptions::NoBoundsCheck(), ctx.arrow_ctx));
+          col = d.make_array();
+        } else {
+          ARROW_ASSIGN_OR_RAISE(col, GatherColumn(col, idx, ctx.arrow_ctx));
+        }
+      }
+    } else {
+      ARROW_ASSIGN_OR_RAISE(auto mask, SelectionMask(l.sel, n));
+      for (auto& col : chunk->columns) {
+        if (col->type_id() == arrow::Type::DICTIONARY) {
+          ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
+                                cp::Filter(col, mask, cp::FilterOptions::Defaults(), ctx.arrow_ctx));
+          col = d.make_array();
+        } else {
+          ARROW_ASSIGN_OR_RAISE(col, FilterColumn(col, mask, kept, ctx.arrow_ctx));
+        }
+      }
+    }
+    chunk->length = kept;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------

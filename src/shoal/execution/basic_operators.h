@@ -10,6 +10,7 @@
 #include "shoal/catalog/table_provider.h"
 #include "shoal/execution/expression_evaluator.h"
 #include "shoal/execution/physical_operator.h"
+#include "shoal/execution/runtime_filter.h"
 
 namespace shoal::exec {
 
@@ -32,11 +33,23 @@ class TableScanOp : public PhysicalOperator {
   Result<bool> GetData(ThreadContext& ctx, GlobalSourceState& global, LocalSourceState& local,
                        Chunk* out) const override;
 
+  /// Apply the runtime filter of a join above (planning time only; see
+  /// AttachRuntimeFilters): prune by its key range, drop rows it rejects.
+  void AddRuntimeFilter(RuntimeFilterTarget target) {
+    runtime_filters_.push_back(std::move(target));
+  }
+  const std::vector<RuntimeFilterTarget>& runtime_filters() const { return runtime_filters_; }
+
  private:
+  /// Drop the rows of `chunk` the runtime filters reject (false: none is left).
+  Result<bool> ApplyRuntimeFilters(ThreadContext& ctx, GlobalSourceState& global,
+                                   LocalSourceState& local, Chunk* chunk) const;
+
   std::string table_name_;
   std::shared_ptr<TableProvider> table_;
   ScanRequest request_;
   std::string filter_text_;
+  std::vector<RuntimeFilterTarget> runtime_filters_;
 };
 
 /// Constant rows, already materialized.
@@ -105,6 +118,7 @@ class ProjectionOp : public PhysicalOperator {
   Result<std::unique_ptr<OperatorState>> MakeOperatorState(ThreadContext& ctx) const override;
   Status Execute(ThreadContext& ctx, Chunk&& input, OperatorState* state,
                  const Emit& emit) const override;
+  const ExprList& exprs() const { return exprs_; }
 
  private:
   ExprList exprs_;

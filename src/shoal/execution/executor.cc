@@ -5,6 +5,7 @@
 #include "shoal/execution/physical_operator.h"
 #include "shoal/execution/physical_planner.h"
 #include "shoal/execution/pipeline.h"
+#include "shoal/execution/runtime_filter.h"
 #include "shoal/function/function_catalog.h"
 
 namespace shoal::exec {
@@ -20,6 +21,7 @@ Result<std::unique_ptr<QueryExecution>> QueryExecution::Make(plan::LogicalOpPtr 
   q->options_ = options;
   PhysicalPlannerOptions popts;
   ARROW_ASSIGN_OR_RAISE(q->root_, CreatePhysicalPlan(optimized_plan, popts));
+  if (options.runtime_filters) AttachRuntimeFilters(*q->root_);
   arrow::FieldVector fields;
   for (const auto& c : optimized_plan->output) {
     fields.push_back(arrow::field(c.name, c.type, c.nullable));

@@ -26,6 +26,9 @@ struct ExecutionOptions {
   /// Polled between chunks; when it becomes true the query stops with
   /// Status::Cancelled("query cancelled"). May be null.
   const std::atomic<bool>* cancel = nullptr;
+  /// Derive filters from finished hash join build sides and apply them to the
+  /// probe side's scans (setting shoal.execution.runtime_filters).
+  bool runtime_filters = true;
 };
 
 /// One query: its physical plan, ready to run.

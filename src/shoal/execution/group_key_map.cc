@@ -9,6 +9,7 @@
 #include <arrow/type_traits.h>
 #include <arrow/array.h>
 #include <arrow/buffer.h>
+#include <arrow/compute/api_vector.h>
 #include <arrow/compute/row/grouper.h>
 #include <arrow/util/bit_util.h>
 
@@ -159,6 +160,66 @@ class IntKeyMap : public GroupKeyMap {
         arrow::ArrayData::Make(arrow::uint32(), n, {nullptr, std::move(ids_buf)}, 0));
   }
 
+  Result<std::shared_ptr<arrow::Array>> MergeGroups(GroupKeyMap& other_map,
+                                                    const uint32_t* groups,
+                                                    int64_t n) override {
+    auto* other = dynamic_cast<IntKeyMap*>(&other_map);
+    if (other == nullptr || other->width_ != width_) {
+      return GroupKeyMap::MergeGroups(other_map, groups, n);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto ids_buf, arrow::AllocateBuffer(n * sizeof(uint32_t)));
+    uint32_t* ids = reinterpret_cast<uint32_t*>(ids_buf->mutable_data());
+    if ((size_ + n) * 4 > capacity_ * 3) {
+      uint64_t cap = capacity_;
+      while ((size_ + n) * 4 > cap * 3) cap *= 2;
+      if (!Rehash(cap)) return Status::OutOfMemory("aggregate hash table");
+    }
+    for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
+      const int64_t b1 = std::min(n, b0 + kBlock);
+      // The groups are scattered over other's table: prefetch the next block's
+      // keys, and read this block's keys once.
+      bool null_key[kBlock];
+      if (b0 == 0) {
+        for (int64_t i = 0; i < b1; ++i) {
+          __builtin_prefetch(&other->unique_keys_[groups[i]]);
+          __builtin_prefetch(&other->unique_valid_[groups[i]]);
+        }
+      }
+      for (int64_t i = b1; i < std::min(n, b1 + kBlock); ++i) {
+        __builtin_prefetch(&other->unique_keys_[groups[i]]);
+        __builtin_prefetch(&other->unique_valid_[groups[i]]);
+      }
+      for (int64_t i = b0; i < b1; ++i) {
+        const uint32_t g = groups[i];
+        const int64_t k = other->unique_keys_[g];
+        keys_[i - b0] = k;
+        null_key[i - b0] = !other->unique_valid_[g];
+        const uint64_t h = Mix64(static_cast<uint64_t>(k));
+        hashes_[i - b0] = h;
+        __builtin_prefetch(&table_[h & mask_]);
+      }
+      for (int64_t i = b0; i < b1; ++i) {
+        const uint64_t h = hashes_[i - b0];
+        if (null_key[i - b0]) {
+          if (null_group_ == kNone) null_group_ = AddGroup(0, false);
+          ids[i] = null_group_;
+          continue;
+        }
+        ids[i] = FindOrAdd(keys_[i - b0], h);
+      }
+    }
+    return arrow::MakeArray(
+        arrow::ArrayData::Make(arrow::uint32(), n, {nullptr, std::move(ids_buf)}, 0));
+  }
+
+  bool GroupHashes(std::vector<uint64_t>* out) const override {
+    out->resize(unique_keys_.size());
+    for (size_t g = 0; g < unique_keys_.size(); ++g) {
+      (*out)[g] = unique_valid_[g] ? Mix64(static_cast<uint64_t>(unique_keys_[g])) : 0;
+    }
+    return true;
+  }
+
   Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
     int64_t n = static_cast<int64_t>(unique_valid_.size());
     ARROW_ASSIGN_OR_RAISE(auto data, arrow::AllocateBuffer(n * width_));
@@ -299,6 +360,20 @@ int IntegerWidth(const arrow::DataType& t) {
 Result<std::shared_ptr<arrow::Array>> GroupKeyMap::Merge(GroupKeyMap& other) {
   ARROW_ASSIGN_OR_RAISE(auto uniques, other.GetUniques());
   return Consume(uniques, other.num_groups());
+}
+
+Result<std::shared_ptr<arrow::Array>> GroupKeyMap::MergeGroups(GroupKeyMap& other,
+                                                               const uint32_t* groups,
+                                                               int64_t n) {
+  ARROW_ASSIGN_OR_RAISE(auto uniques, other.GetUniques());
+  auto indices = std::make_shared<arrow::UInt32Array>(
+      n, arrow::Buffer::Wrap(groups, static_cast<size_t>(n)));
+  for (auto& u : uniques) {
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum t,
+                          cp::Take(u, indices, cp::TakeOptions(false)));
+    u = t.make_array();
+  }
+  return Consume(uniques, n);
 }
 
 Result<std::unique_ptr<GroupKeyMap>> GroupKeyMap::Make(

@@ -23,6 +23,14 @@ class GroupKeyMap {
   /// Add the groups of `other` (a map over the same key types); return, as a
   /// uint32 array, the id in this map of each of other's groups.
   virtual Result<std::shared_ptr<arrow::Array>> Merge(GroupKeyMap& other);
+  /// Add the groups `groups[0..n)` of `other` (a map over the same key types);
+  /// return, as a uint32 array, the id in this map of each of them.
+  virtual Result<std::shared_ptr<arrow::Array>> MergeGroups(GroupKeyMap& other,
+                                                            const uint32_t* groups, int64_t n);
+  /// Fill `out` with one hash per group (equal keys hash equally in every map over
+  /// the same key types; the high bits are the well-mixed ones) and return true,
+  /// or return false when this map cannot (then partitioned merging is not used).
+  virtual bool GroupHashes(std::vector<uint64_t>* out) const { return false; }
   /// Return the distinct keys, one row per group id.
   virtual Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() = 0;
   virtual uint32_t num_groups() const = 0;

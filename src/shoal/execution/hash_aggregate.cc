@@ -16,6 +16,7 @@
 #include <arrow/scalar.h>
 
 #include "shoal/execution/group_key_map.h"
+#include "shoal/function/group_merge.h"
 #include "shoal/execution/sort_util.h"
 
 namespace shoal::exec {
@@ -46,6 +47,11 @@ struct HashAggregateOp::SetState {
   /// Group ids of an ungrouped aggregate (all zero), reused across chunks by slicing.
   std::shared_ptr<arrow::Array> zeros;
   uint32_t num_groups() const { return grouper ? grouper->num_groups() : 1; }
+  /// Partitioned merging (set by PreparePartitions): the groups sorted by radix
+  /// (the top kRadixBits of their hash); radix r's groups are
+  /// part_groups[part_start[r], part_start[r + 1]).
+  std::vector<uint32_t> part_groups;
+  std::vector<uint32_t> part_start;
 };
 
 struct HashAggregateOp::Local : LocalSinkState {
@@ -56,8 +62,19 @@ struct HashAggregateOp::Local : LocalSinkState {
 
 namespace {
 
+std::atomic<uint32_t> g_partition_min_groups{16384};
+
+constexpr int kRadixBits = 8;
+constexpr int kRadixes = 1 << kRadixBits;
+
 struct AggGlobal : GlobalSinkState {
   std::mutex mu;
+  /// Thread-local tables kept for partitioned merging (see Combine).
+  std::vector<std::unique_ptr<HashAggregateOp::SetState>> partitioned;
+  /// Set by Finalize when `partitioned` is merged partition by partition by the
+  /// source (in parallel) instead of into `sets`.
+  int num_partitions = 0;
+  std::atomic<int64_t> partition_ns{0};
   std::deque<cp::ExecContext> contexts;  // outlive every kernel state
   std::vector<std::unique_ptr<HashAggregateOp::SetState>> sets;  // merged
   std::shared_ptr<std::vector<Chunk>> result;
@@ -69,6 +86,48 @@ struct AggGlobal : GlobalSinkState {
     return &contexts.back();
   }
 };
+
+/// Source over the partitions of a partitioned merge: each claim merges one
+/// partition of every thread-local table and finalizes it.
+struct PartitionSource : GlobalSourceState {
+  explicit PartitionSource(AggGlobal* g) : global(g), counter(g->num_partitions) {}
+  AggGlobal* global;
+  CounterSourceState counter;
+};
+
+struct PartitionLocalSource : LocalSourceState {
+  std::vector<Chunk> pending;
+  size_t next = 0;
+  uint64_t partition = 0;
+};
+
+/// True when every kernel state of `st` can merge single groups.
+bool GroupMergeable(const HashAggregateOp::SetState& st) {
+  if (!st.grouper) return false;
+  for (const auto& ks : st.kernel_states) {
+    if (ks == nullptr || dynamic_cast<const shoal::GroupMergeable*>(ks.get()) == nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Sort the groups of `st` by hash radix for partitioned merging; false when the
+/// group key map cannot hash its groups.
+bool PreparePartitions(HashAggregateOp::SetState* st) {
+  std::vector<uint64_t> hashes;
+  if (!st->grouper->GroupHashes(&hashes)) return false;
+  const size_t n = hashes.size();
+  st->part_start.assign(kRadixes + 1, 0);
+  for (uint64_t h : hashes) ++st->part_start[(h >> (64 - kRadixBits)) + 1];
+  for (int r = 0; r < kRadixes; ++r) st->part_start[r + 1] += st->part_start[r];
+  std::vector<uint32_t> pos(st->part_start.begin(), st->part_start.end() - 1);
+  st->part_groups.resize(n);
+  for (size_t g = 0; g < n; ++g) {
+    st->part_groups[pos[hashes[g] >> (64 - kRadixBits)]++] = static_cast<uint32_t>(g);
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -270,10 +329,21 @@ Status HashAggregateOp::MergeSet(size_t set, SetState* into, SetState* from,
   return Status::OK();
 }
 
-Status HashAggregateOp::Combine(ThreadContext&, GlobalSinkState& global,
+Status HashAggregateOp::Combine(ThreadContext& ctx, GlobalSinkState& global,
                                 LocalSinkState& local_state) const {
   auto& g = static_cast<AggGlobal&>(global);
   auto& local = static_cast<Local&>(local_state);
+  // A large table whose groups can be merged one by one is kept as is (its groups
+  // sorted by hash radix, outside the lock) for a parallel merge by partitions.
+  static const bool kAbOff = getenv("SHOAL_AGG_AB") != nullptr;  // TEMP A/B
+  if (!kAbOff && ctx.query->threads > 1 && local.sets.size() == 1 &&
+      local.sets[0]->num_groups() >= g_partition_min_groups.load(std::memory_order_relaxed) &&
+      GroupMergeable(*local.sets[0]) && PreparePartitions(local.sets[0].get())) {
+    std::lock_guard<std::mutex> lock(g.mu);
+    g.partitioned.push_back(std::move(local.sets[0]));
+    local.sets.clear();
+    return Status::OK();
+  }
   std::lock_guard<std::mutex> lock(g.mu);
   if (g.sets.empty()) {
     g.sets = std::move(local.sets);
@@ -373,6 +443,35 @@ Status HashAggregateOp::FinalizeSet(size_t set, SetState* st, cp::ExecContext* c
 Status HashAggregateOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
   auto& g = static_cast<AggGlobal&>(global);
   cp::ExecContext* ctx = g.NewContext(query.registry);
+  if (!g.partitioned.empty()) {
+    if (g.partitioned.size() == 1 && g.sets.empty()) {
+      g.sets = std::move(g.partitioned);  // nothing to merge
+      g.partitioned.clear();
+    } else {
+      if (!g.sets.empty()) {
+        if (!PreparePartitions(g.sets[0].get())) {
+          return Status::Invalid("internal error: aggregate groups cannot be partitioned");
+        }
+        g.partitioned.push_back(std::move(g.sets[0]));
+        g.sets.clear();
+      }
+      int64_t groups = 0;
+      for (const auto& st : g.partitioned) groups += st->num_groups();
+      // About 16K groups per partition (hash tables that fit the cache), at least
+      // 4 per thread.
+      int parts = 1;
+      while (parts < kRadixes &&
+             (parts < 4 * query.threads || groups / parts > (int64_t{1} << 14))) {
+        parts *= 2;
+      }
+      g.num_partitions = parts;
+      char buf[128];
+      std::snprintf(buf, sizeof(buf), "tables=%zu partitions=%d merge=%.1fms",
+                    g.partitioned.size(), parts, g.merge_ns / 1e6);
+      metrics().SetExtra(buf);
+      return Status::OK();
+    }
+  }
   if (g.sets.empty()) {
     for (size_t s = 0; s < sets_.size(); ++s) {
       ARROW_ASSIGN_OR_RAISE(auto st, MakeSetState(s, ctx));
@@ -402,12 +501,80 @@ Status HashAggregateOp::Finalize(QueryContext& query, GlobalSinkState& global) c
 Result<std::unique_ptr<GlobalSourceState>> HashAggregateOp::MakeGlobalSourceState(
     QueryContext& query) const {
   auto* g = static_cast<AggGlobal*>(query.sink_state(this));
+  if (g->num_partitions > 0) return std::make_unique<PartitionSource>(g);
   return ChunkListSource::Consuming(g->result);
 }
 
+Result<std::unique_ptr<LocalSourceState>> HashAggregateOp::MakeLocalSourceState(
+    ThreadContext&, GlobalSourceState&) const {
+  return std::make_unique<PartitionLocalSource>();
+}
+
+Status HashAggregateOp::MergePartition(int part, int num_parts, GlobalSinkState* global,
+                                       cp::ExecContext* ctx, int64_t batch_size,
+                                       std::vector<Chunk>* out) const {
+  auto& g = *static_cast<AggGlobal*>(global);
+  ARROW_ASSIGN_OR_RAISE(auto into, MakeSetState(0, ctx));
+  const int per = kRadixes / num_parts;
+  const int r0 = part * per, r1 = r0 + per;
+  for (auto& from : g.partitioned) {
+    const uint32_t begin = from->part_start[r0], end = from->part_start[r1];
+    if (begin == end) continue;
+    const uint32_t* groups = from->part_groups.data() + begin;
+    const int64_t n = end - begin;
+    ARROW_ASSIGN_OR_RAISE(auto ids, into->grouper->MergeGroups(*from->grouper, groups, n));
+    const uint32_t* to = ids->data()->GetValues<uint32_t>(1);
+    const uint32_t ngroups = into->num_groups();
+    for (size_t a = 0; a < aggregates_.size(); ++a) {
+      const auto& spec = aggregates_[a];
+      // A worker that saw no rows never sized its kernel state.
+      cp::KernelContext from_ctx(ctx);
+      from_ctx.SetState(from->kernel_states[a].get());
+      ARROW_RETURN_NOT_OK(spec.kernel->resize(&from_ctx, from->num_groups()));
+      cp::KernelContext kctx(ctx);
+      kctx.SetState(into->kernel_states[a].get());
+      ARROW_RETURN_NOT_OK(spec.kernel->resize(&kctx, ngroups));
+      auto* merger = dynamic_cast<shoal::GroupMergeable*>(into->kernel_states[a].get());
+      ARROW_RETURN_NOT_OK(merger->MergeGroups(*from->kernel_states[a], groups, to, n));
+    }
+  }
+  return FinalizeSet(0, into.get(), ctx, batch_size, out);
+}
+
 Result<bool> HashAggregateOp::GetData(ThreadContext& ctx, GlobalSourceState& global,
-                                      LocalSourceState&, Chunk* out) const {
-  return static_cast<ChunkListSource&>(global).Next(ctx, out);
+                                      LocalSourceState& local_state, Chunk* out) const {
+  auto* parts = dynamic_cast<PartitionSource*>(&global);
+  if (parts == nullptr) return static_cast<ChunkListSource&>(global).Next(ctx, out);
+  auto& local = static_cast<PartitionLocalSource&>(local_state);
+  while (local.next >= local.pending.size()) {
+    if (ctx.ShouldStopClaiming()) return false;
+    const int64_t p = parts->counter.Next();
+    if (p < 0) return false;
+    local.pending.clear();
+    local.next = 0;
+    local.partition = static_cast<uint64_t>(p);
+    auto t0 = std::chrono::steady_clock::now();
+    ARROW_RETURN_NOT_OK(MergePartition(static_cast<int>(p), parts->global->num_partitions,
+                                       parts->global, ctx.arrow_ctx, ctx.query->batch_size,
+                                       &local.pending));
+    const int64_t ns = parts->global->partition_ns +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                             t0)
+            .count();
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "tables=%zu partitions=%d merge=%.1fms partition_merge=%.1fms",
+                  parts->global->partitioned.size(), parts->global->num_partitions,
+                  parts->global->merge_ns / 1e6, ns / 1e6);
+    metrics().SetExtra(buf);
+  }
+  *out = std::move(local.pending[local.next]);
+  out->order = (local.partition << 32) | local.next;
+  ++local.next;
+  return true;
+}
+
+uint32_t SetAggregatePartitionMinGroups(uint32_t n) {
+  return g_partition_min_groups.exchange(n);
 }
 
 // ---------------------------------------------------------------------------

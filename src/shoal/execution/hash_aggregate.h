@@ -1,5 +1,6 @@
 // Hash aggregation: thread-local pre-aggregation with Arrow's Grouper and hash
-// aggregate kernels, merged into one table at Combine; grouping sets; FILTER;
+// aggregate kernels, merged into one table at Combine (large tables: in parallel by
+// hash partitions when the result is read); grouping sets; FILTER;
 // aggregates Arrow lacks (string_agg, exact median, DISTINCT sums) computed by Shoal.
 #pragma once
 
@@ -60,6 +61,8 @@ class HashAggregateOp : public PhysicalOperator {
   Status Finalize(QueryContext& query, GlobalSinkState& global) const override;
   Result<std::unique_ptr<GlobalSourceState>> MakeGlobalSourceState(
       QueryContext& query) const override;
+  Result<std::unique_ptr<LocalSourceState>> MakeLocalSourceState(
+      ThreadContext& ctx, GlobalSourceState& global) const override;
   Result<bool> GetData(ThreadContext& ctx, GlobalSourceState& global, LocalSourceState& local,
                        Chunk* out) const override;
 
@@ -83,6 +86,11 @@ class HashAggregateOp : public PhysicalOperator {
                   arrow::compute::ExecContext* ctx) const;
   Status FinalizeSet(size_t set, SetState* state, arrow::compute::ExecContext* ctx,
                      int64_t batch_size, std::vector<Chunk>* out) const;
+  /// Merge partition `part` of `num_parts` of the kept thread-local tables and
+  /// finalize it into `out`.
+  Status MergePartition(int part, int num_parts, GlobalSinkState* global,
+                        arrow::compute::ExecContext* ctx, int64_t batch_size,
+                        std::vector<Chunk>* out) const;
 
   ExprList inputs_;
   int num_groups_;
@@ -90,6 +98,12 @@ class HashAggregateOp : public PhysicalOperator {
   bool emit_grouping_id_;
   std::vector<AggregateSpec> aggregates_;
 };
+
+/// Thread-local aggregate tables of at least `n` groups (default 16384) whose
+/// aggregates can merge single groups are merged in parallel, by hash partitions,
+/// when the result is read; smaller ones are merged at Combine. Process-wide; for
+/// tests. Returns the previous value.
+uint32_t SetAggregatePartitionMinGroups(uint32_t n);
 
 /// Compute a collected aggregate: sort rows by the ORDER BY columns, keep distinct
 /// (group, argument) pairs when bound.distinct_input, run bound.hash_function and

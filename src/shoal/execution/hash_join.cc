@@ -26,6 +26,8 @@ struct HashJoinOp::Global : GlobalSinkState {
   std::atomic<bool> probe_nonempty{false};
   std::atomic<bool> probe_has_null{false};
   bool build_has_null = false;
+  std::unique_ptr<RuntimeFilter> runtime_filter;  // set in Finalize when enabled
+  std::atomic<bool> finalized{false};
 };
 
 namespace {
@@ -265,12 +267,15 @@ Status HashJoinOp::Finalize(QueryContext& query, GlobalSinkState& global) const 
   g.chunks.shrink_to_fit();
   if (config_.build_keys.size() > 0) {
     for (const auto& k : g.key_parts) g.build_has_null = g.build_has_null || k.any_null;
+    if (runtime_filter_) g.runtime_filter = RuntimeFilter::Make(g.key_parts, key_layout_);
     ARROW_ASSIGN_OR_RAISE(g.table,
                           JoinHashTable::Build(&g.key_parts, key_layout_, query.threads));
-    metrics().SetExtra("build_rows=" + std::to_string(rows) +
-                       " buckets=" + std::to_string(g.table->num_buckets()) +
-                       " table_mb=" + std::to_string(g.table->MemoryBytes() >> 20) +
-                       " payload_mb=" + std::to_string(payload_bytes >> 20));
+    std::string extra = "build_rows=" + std::to_string(rows) +
+                        " buckets=" + std::to_string(g.table->num_buckets()) +
+                        " table_mb=" + std::to_string(g.table->MemoryBytes() >> 20) +
+                        " payload_mb=" + std::to_string(payload_bytes >> 20);
+    if (g.runtime_filter) extra += " runtime_filter=[" + g.runtime_filter->ToString() + "]";
+    metrics().SetExtra(extra);
   } else {
     metrics().SetExtra("build_rows=" + std::to_string(rows));
   }
@@ -278,7 +283,14 @@ Status HashJoinOp::Finalize(QueryContext& query, GlobalSinkState& global) const 
     g.matched = std::make_unique<std::atomic<uint8_t>[]>(rows);
     for (int64_t i = 0; i < rows; ++i) g.matched[i].store(0, std::memory_order_relaxed);
   }
+  g.finalized.store(true);
   return Status::OK();
+}
+
+const RuntimeFilter* HashJoinOp::runtime_filter(const QueryContext& query) const {
+  auto* g = static_cast<Global*>(query.sink_state(this));
+  if (g == nullptr || !g->finalized.load()) return nullptr;
+  return g->runtime_filter.get();
 }
 
 // ---------------------------------------------------------------------------

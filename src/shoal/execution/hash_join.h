@@ -8,6 +8,7 @@
 #include "shoal/execution/expression_evaluator.h"
 #include "shoal/execution/join_hash_table.h"
 #include "shoal/execution/physical_operator.h"
+#include "shoal/execution/runtime_filter.h"
 #include "shoal/planner/logical_plan.h"
 
 namespace shoal::exec {
@@ -39,6 +40,15 @@ class HashJoinOp : public PhysicalOperator {
   };
 
   HashJoinOp(TypeVector output_types, Config config);
+
+  const Config& config() const { return config_; }
+  /// Build a RuntimeFilter from the build keys in Finalize (planning time only;
+  /// see AttachRuntimeFilters).
+  void EnableRuntimeFilter() { runtime_filter_ = true; }
+  bool runtime_filter_enabled() const { return runtime_filter_; }
+  /// The runtime filter built by the finished build side of this query run, or
+  /// null (not enabled, or the build side is not finalized).
+  const RuntimeFilter* runtime_filter(const QueryContext& query) const;
 
   Kind kind() const override { return Kind::kJoin; }
   std::string Details() const override { return config_.details; }
@@ -99,6 +109,7 @@ class HashJoinOp : public PhysicalOperator {
   std::vector<bool> build_store_;  ///< build columns kept by the sink
   std::vector<bool> probe_pair_;   ///< probe columns gathered into pairs
   std::vector<bool> out_keep_;     ///< output columns passed on (others placeholders)
+  bool runtime_filter_ = false;
 };
 
 }  // namespace shoal::exec

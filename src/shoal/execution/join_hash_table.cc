@@ -13,14 +13,7 @@ namespace shoal::exec {
 
 namespace {
 
-inline uint64_t Mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+inline uint64_t Mix64(uint64_t x) { return JoinIntHash(x); }
 
 inline uint64_t HashBytes(const uint8_t* p, int64_t n) {
   uint64_t h = 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(n);

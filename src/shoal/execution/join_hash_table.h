@@ -28,6 +28,16 @@ struct KeyLayout {
   int32_t width = 8;  ///< bytes per row (kInt: 8; kVar: 0)
 };
 
+/// Hash of one integer-like key (KeyMode::kInt), as JoinKeys::hashes holds it.
+inline uint64_t JoinIntHash(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
 /// Return the layout for keys of `types`.
 KeyLayout ChooseKeyLayout(const std::vector<std::shared_ptr<arrow::DataType>>& types);
 

@@ -177,6 +177,32 @@ class RowKeyMap : public GroupKeyMap {
         arrow::ArrayData::Make(arrow::uint32(), n, {nullptr, std::move(ids_buf)}, 0));
   }
 
+  Result<std::shared_ptr<arrow::Array>> MergeGroups(GroupKeyMap& other_map,
+                                                    const uint32_t* groups,
+                                                    int64_t n) override {
+    auto* other = dynamic_cast<RowKeyMap*>(&other_map);
+    if (other == nullptr || other->cols_.size() != cols_.size()) {
+      return GroupKeyMap::MergeGroups(other_map, groups, n);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto ids_buf, arrow::AllocateBuffer(n * sizeof(uint32_t), pool_));
+    uint32_t* ids = reinterpret_cast<uint32_t*>(ids_buf->mutable_data());
+    if (!Reserve(n)) return Status::OutOfMemory("aggregate hash table");
+    for (int64_t i = 0; i < n; ++i) {
+      const uint32_t g = groups[i];
+      if (i + 8 < n) __builtin_prefetch(&slots_[other->group_hash_[groups[i + 8]] & mask_]);
+      const uint8_t* row = other->arena_.data() + other->group_off_[g];
+      const uint32_t len = static_cast<uint32_t>(other->group_off_[g + 1] - other->group_off_[g]);
+      ids[i] = Find(row, len, other->group_hash_[g]);
+    }
+    return arrow::MakeArray(
+        arrow::ArrayData::Make(arrow::uint32(), n, {nullptr, std::move(ids_buf)}, 0));
+  }
+
+  bool GroupHashes(std::vector<uint64_t>* out) const override {
+    out->assign(group_hash_.begin(), group_hash_.end());
+    return true;
+  }
+
   Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
     const int64_t n = num_groups();
     std::vector<std::shared_ptr<arrow::Array>> out;

@@ -185,7 +185,7 @@ Status WindowOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
     }
     for (size_t h = f; h < functions_.size(); ++h) {
       if (done[h] || functions_[h].spec_key != spec.spec_key) continue;
-      ARROW_ASSIGN_OR_RAISE(auto r, ComputeWindowFunction(functions_[h], sorted, &ctx));
+      ARROW_ASSIGN_OR_RAISE(auto r, ComputeWindowFunction(functions_[h], sorted, all.length, &ctx));
       if (inverse) {
         ARROW_ASSIGN_OR_RAISE(arrow::Datum d, cp::Take(r, inverse, cp::TakeOptions(false), &ctx));
         r = d.make_array();

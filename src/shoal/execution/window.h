@@ -66,9 +66,10 @@ class WindowOp : public PhysicalOperator {
 
 /// Compute one window function over rows already sorted by (partition, order).
 /// `cols` are the evaluated input columns in sorted order; returns the result in
-/// sorted order.
+/// sorted order. `num_rows` is the number of rows (`cols` may be empty, e.g. for
+/// `row_number() OVER ()` when no input column is needed).
 Result<std::shared_ptr<arrow::Array>> ComputeWindowFunction(
     const WindowOp::Function& fn, const std::vector<std::shared_ptr<arrow::Array>>& cols,
-    arrow::compute::ExecContext* ctx);
+    int64_t num_rows, arrow::compute::ExecContext* ctx);
 
 }  // namespace shoal::exec

@@ -345,8 +345,8 @@ Result<ArrayPtr> FrameAggregate(const WindowOp::Function& fn, const std::vector<
 
 Result<std::shared_ptr<arrow::Array>> ComputeWindowFunction(
     const WindowOp::Function& fn, const std::vector<std::shared_ptr<arrow::Array>>& cols,
-    cp::ExecContext* ctx) {
-  const int64_t n = cols.empty() ? 0 : cols[0]->length();
+    int64_t num_rows, cp::ExecContext* ctx) {
+  const int64_t n = num_rows;
   ARROW_ASSIGN_OR_RAISE(Bounds b, ComputeBounds(fn, cols, n));
   const std::string& name = fn.name;
   if (name == "row_number" || name == "rank" || name == "dense_rank") {

@@ -94,7 +94,7 @@ Result<BoundAggregate> FunctionCatalog::BindAggregate(const std::string& raw_nam
   agg.name = name;
   if (name == "count" && args.empty()) {
     if (distinct) return Status::Invalid("count(DISTINCT *) is not allowed");
-    agg.hash_function = "hash_count_all";
+    agg.hash_function = "shoal_hash_count_all";
     agg.return_type = arrow::int64();
     return agg;
   }
@@ -116,7 +116,13 @@ Result<BoundAggregate> FunctionCatalog::BindAggregate(const std::string& raw_nam
   agg.distinct_input = distinct;
 
   if (name == "count") {
-    agg.hash_function = distinct ? "hash_count_distinct" : "hash_count";
+    // Shoal's count (mergeable group by group) for types whose nulls are exactly
+    // the validity bitmap's; Arrow's otherwise.
+    const auto id = t->id();
+    const bool plain = !distinct && id != arrow::Type::NA && id != arrow::Type::DICTIONARY &&
+                       id != arrow::Type::SPARSE_UNION && id != arrow::Type::DENSE_UNION &&
+                       id != arrow::Type::RUN_END_ENCODED && id != arrow::Type::EXTENSION;
+    agg.hash_function = distinct ? "hash_count_distinct" : plain ? "shoal_hash_count" : "hash_count";
     agg.options = std::make_shared<cp::CountOptions>(cp::CountOptions::ONLY_VALID);
     agg.return_type = arrow::int64();
     agg.distinct_input = false;

@@ -1,6 +1,9 @@
 #include "shoal/io/memory_table.h"
 
 #include <arrow/array.h>
+#include <arrow/chunked_array.h>
+#include <arrow/compute/api_aggregate.h>
+#include <arrow/scalar.h>
 #include <arrow/type.h>
 
 #include "shoal/io/scan_util.h"
@@ -85,6 +88,10 @@ std::shared_ptr<const MemoryTable::Partitions> MemoryTable::partitions() const {
 
 TableStatistics MemoryTable::statistics() const {
   auto parts = partitions();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stats_of_ == parts) return stats_;
+  }
   int64_t rows = 0, bytes = 0;
   for (const auto& p : *parts) {
     for (const auto& b : p) {
@@ -100,6 +107,35 @@ TableStatistics MemoryTable::statistics() const {
   stats.num_rows = rows;
   stats.exact = true;
   stats.total_bytes = bytes;
+  for (int i = 0; i < schema_->num_fields(); ++i) {
+    ColumnStatistics col;
+    const auto& type = schema_->field(i)->type();
+    arrow::ArrayVector chunks;
+    for (const auto& p : *parts) {
+      for (const auto& b : p) chunks.push_back(b->column(i));
+    }
+    auto chunked = arrow::ChunkedArray::Make(std::move(chunks), type);
+    if (chunked.ok()) {
+      col.null_count = (*chunked)->null_count();
+      const auto id = type->id();
+      if (rows > (*col.null_count) && (arrow::is_integer(id) || arrow::is_floating(id) ||
+                                       arrow::is_decimal(id) || arrow::is_temporal(id))) {
+        auto mm = arrow::compute::MinMax(*chunked);
+        if (mm.ok() && mm->is_scalar()) {
+          const auto& st = static_cast<const arrow::StructScalar&>(*mm->scalar());
+          if (st.is_valid && st.value.size() == 2 && st.value[0]->is_valid &&
+              st.value[1]->is_valid) {
+            col.min = st.value[0];
+            col.max = st.value[1];
+          }
+        }
+      }
+    }
+    stats.columns.push_back(std::move(col));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_of_ = parts;
+  stats_ = stats;
   return stats;
 }
 

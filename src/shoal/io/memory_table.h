@@ -28,7 +28,10 @@ class MemoryTable : public TableProvider {
 
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   std::string kind() const override { return "memory"; }
-  /// Return the exact row count and buffer size.
+  /// Return the exact row count and buffer size, and per column the null count
+  /// and, for fixed-width columns (numbers, decimals, temporals), min and max.
+  /// Column statistics are computed on first request for each snapshot (one
+  /// min_max pass) and cached until the next Append.
   TableStatistics statistics() const override;
   /// Plan a scan over a snapshot of the batches: one morsel per slice of at most
   /// kMorselRows rows of a batch, producing batches of request.batch_size rows.
@@ -49,6 +52,9 @@ class MemoryTable : public TableProvider {
   std::shared_ptr<arrow::Schema> schema_;
   mutable std::mutex mu_;
   std::shared_ptr<const Partitions> partitions_;  // guarded by mu_
+  /// statistics() of the snapshot `stats_of_` (guarded by mu_).
+  mutable std::shared_ptr<const Partitions> stats_of_;
+  mutable TableStatistics stats_;
 };
 
 }  // namespace shoal

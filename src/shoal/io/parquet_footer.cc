@@ -1,6 +1,9 @@
 #include <exception>
+#include <optional>
 
 #include <arrow/buffer.h>
+#include <arrow/compute/cast.h>
+#include <arrow/scalar.h>
 #include <arrow/io/memory.h>
 #include <arrow/ipc/dictionary.h>
 #include <arrow/ipc/reader.h>
@@ -8,7 +11,9 @@
 #include <arrow/type.h>
 #include <arrow/util/base64.h>
 #include <arrow/util/key_value_metadata.h>
+#include <parquet/arrow/reader.h>
 #include <parquet/metadata.h>
+#include <parquet/statistics.h>
 #include <parquet/properties.h>
 
 #include "shoal/io/parquet_footer_internal.h"
@@ -190,6 +195,136 @@ std::shared_ptr<parquet::FileMetaData> WithPlainStoredSchema(
     // Fall through: read with the original footer (and cast).
   }
   return metadata;
+}
+
+namespace {
+
+bool IsRangeType(const arrow::DataType& t) {
+  return arrow::is_integer(t.id()) || arrow::is_floating(t.id()) || arrow::is_decimal(t.id()) ||
+         arrow::is_temporal(t.id());
+}
+
+/// Return a fixed-width scalar as a double (dates in days, timestamps in their unit).
+std::optional<double> AsDouble(const arrow::Scalar& s) {
+  if (!s.is_valid) return std::nullopt;
+  switch (s.type->id()) {
+    case arrow::Type::DECIMAL128: {
+      const auto& d = static_cast<const arrow::Decimal128Scalar&>(s);
+      return d.value.ToDouble(static_cast<const arrow::Decimal128Type&>(*s.type).scale());
+    }
+    case arrow::Type::DECIMAL256: {
+      const auto& d = static_cast<const arrow::Decimal256Scalar&>(s);
+      return d.value.ToDouble(static_cast<const arrow::Decimal256Type&>(*s.type).scale());
+    }
+    default:
+      break;
+  }
+  if (arrow::is_temporal(s.type->id()) || arrow::is_integer(s.type->id())) {
+    const auto& p = static_cast<const arrow::internal::PrimitiveScalarBase&>(s);
+    const void* data = p.data();
+    switch (arrow::bit_width(s.type->id())) {
+      case 8: return arrow::is_unsigned_integer(s.type->id()) ? *static_cast<const uint8_t*>(data)
+                                                              : *static_cast<const int8_t*>(data);
+      case 16: return arrow::is_unsigned_integer(s.type->id())
+                          ? *static_cast<const uint16_t*>(data)
+                          : *static_cast<const int16_t*>(data);
+      case 32: return arrow::is_unsigned_integer(s.type->id())
+                          ? static_cast<double>(*static_cast<const uint32_t*>(data))
+                          : static_cast<double>(*static_cast<const int32_t*>(data));
+      case 64: return arrow::is_unsigned_integer(s.type->id())
+                          ? static_cast<double>(*static_cast<const uint64_t*>(data))
+                          : static_cast<double>(*static_cast<const int64_t*>(data));
+      default: return std::nullopt;
+    }
+  }
+  if (s.type->id() == arrow::Type::DOUBLE) return static_cast<const arrow::DoubleScalar&>(s).value;
+  if (s.type->id() == arrow::Type::FLOAT) return static_cast<const arrow::FloatScalar&>(s).value;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ColumnStatisticsBuilder::ColumnStatisticsBuilder(std::shared_ptr<arrow::DataType> type)
+    : type_(std::move(type)), keep_bounds_(type_ && IsRangeType(*type_)) {}
+
+void ColumnStatisticsBuilder::Invalidate() {
+  bounds_known_ = false;
+  nulls_known_ = false;
+  distinct_.reset();
+  chunks_ += 2;
+}
+
+void ColumnStatisticsBuilder::AddMissing(int64_t rows) {
+  nulls_ += rows;
+  ++chunks_;
+}
+
+void ColumnStatisticsBuilder::AddChunk(const parquet::ColumnChunkMetaData& chunk) {
+  ++chunks_;
+  std::shared_ptr<parquet::Statistics> stats;
+  try {
+    if (chunk.is_stats_set()) stats = chunk.statistics();
+  } catch (const std::exception&) {
+    stats = nullptr;
+  }
+  if (!stats) {
+    Invalidate();
+    return;
+  }
+  if (stats->HasNullCount()) {
+    nulls_ += stats->null_count();
+  } else {
+    nulls_known_ = false;
+  }
+  distinct_.reset();
+  if (chunks_ == 1 && stats->HasDistinctCount()) distinct_ = stats->distinct_count();
+  if (!keep_bounds_ || !bounds_known_) return;
+  if (stats->num_values() == 0 && stats->HasNullCount()) return;  // all null: no bounds
+  if (!stats->HasMinMax()) {
+    bounds_known_ = false;
+    return;
+  }
+  std::shared_ptr<arrow::Scalar> lo, hi;
+  if (!parquet::arrow::StatisticsAsScalars(*stats, &lo, &hi).ok() || !lo || !hi) {
+    bounds_known_ = false;
+    return;
+  }
+  for (auto* s : {&lo, &hi}) {
+    if (!(*s)->type->Equals(*type_)) {
+      auto cast = arrow::compute::Cast(arrow::Datum(*s), type_);
+      if (!cast.ok() || !cast->is_scalar()) {
+        bounds_known_ = false;
+        return;
+      }
+      *s = cast->scalar();
+    }
+  }
+  auto lo_d = AsDouble(*lo);
+  auto hi_d = AsDouble(*hi);
+  if (!lo_d || !hi_d) {
+    bounds_known_ = false;
+    return;
+  }
+  if (!any_values_ || *lo_d < min_d_) {
+    min_ = lo;
+    min_d_ = *lo_d;
+  }
+  if (!any_values_ || *hi_d > max_d_) {
+    max_ = hi;
+    max_d_ = *hi_d;
+  }
+  any_values_ = true;
+}
+
+ColumnStatistics ColumnStatisticsBuilder::Finish() const {
+  ColumnStatistics out;
+  if (nulls_known_) out.null_count = nulls_;
+  if (keep_bounds_ && bounds_known_ && any_values_) {
+    out.min = min_;
+    out.max = max_;
+  }
+  if (distinct_ && chunks_ == 1) out.distinct_count = static_cast<double>(*distinct_);
+  return out;
 }
 
 }  // namespace shoal

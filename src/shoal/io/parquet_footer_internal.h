@@ -13,6 +13,7 @@
 
 #include <arrow/type_fwd.h>
 
+#include "shoal/catalog/table_provider.h"
 #include "shoal/common/status.h"
 
 namespace parquet {
@@ -46,5 +47,37 @@ bool PreferDictionaryRead(const parquet::ColumnChunkMetaData& chunk);
 Result<std::string> ReplaceFooterKeyValue(const std::string& footer, const std::string& key,
                                           const std::string& old_value,
                                           const std::string& new_value);
+
+/// Merge the footer statistics of one table column over the column chunks of
+/// every file and row group (ParquetTable::statistics()). Min and max are kept
+/// for fixed-width types only (numbers, decimals, dates, times, timestamps; they
+/// are what range estimates interpolate over), converted to `type`; a chunk
+/// without statistics makes them unknown. For estimates only: bounds are
+/// compared as doubles.
+class ColumnStatisticsBuilder {
+ public:
+  /// Start with no rows for a column of table type `type`.
+  explicit ColumnStatisticsBuilder(std::shared_ptr<arrow::DataType> type);
+  /// Add a row group's chunk of the column.
+  void AddChunk(const parquet::ColumnChunkMetaData& chunk);
+  /// Add `rows` rows of a file that lacks the column (read as nulls).
+  void AddMissing(int64_t rows);
+  /// Forget everything (e.g. a nested column without chunk statistics).
+  void Invalidate();
+  /// Return what is known.
+  ColumnStatistics Finish() const;
+
+ private:
+  std::shared_ptr<arrow::DataType> type_;
+  bool keep_bounds_;
+  bool bounds_known_ = true;
+  bool nulls_known_ = true;
+  bool any_values_ = false;  ///< a chunk with a non-null value was added
+  int64_t chunks_ = 0;
+  std::shared_ptr<arrow::Scalar> min_, max_;
+  double min_d_ = 0, max_d_ = 0;
+  int64_t nulls_ = 0;
+  std::optional<int64_t> distinct_;  ///< from a single chunk's distinct_count
+};
 
 }  // namespace shoal

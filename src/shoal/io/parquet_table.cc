@@ -131,6 +131,11 @@ struct ParquetShared {
   ParquetOptions options;
   FooterCache cache;
   std::string schema_source;  ///< the file the schema came from ("" when declared)
+  /// statistics() of the listing described by stats_key (guarded by stats_mu).
+  std::mutex stats_mu;
+  bool stats_valid = false;
+  std::string stats_key;
+  TableStatistics stats;
 };
 
 class ParquetTable : public FileTable {
@@ -144,16 +149,65 @@ class ParquetTable : public FileTable {
     TableStatistics stats;
     auto files = ListFiles();
     if (!files.ok() || files->size() > 1000) return stats;
+    // The optimizer asks often (every estimate of a scan): reuse the merged
+    // statistics while the listing (paths, sizes, mtimes) is unchanged.
+    std::string key;
+    for (const auto& f : *files) {
+      key += f.path;
+      key += '\0' + std::to_string(f.size) + '/' + std::to_string(f.mtime_ns) + '\n';
+    }
+    {
+      std::lock_guard<std::mutex> lock(shared_->stats_mu);
+      if (shared_->stats_valid && shared_->stats_key == key) return shared_->stats;
+    }
+    const auto& data_schema = *config_->data_schema;
+    std::vector<ColumnStatisticsBuilder> builders;
+    builders.reserve(data_schema.num_fields());
+    for (const auto& f : data_schema.fields()) builders.emplace_back(f->type());
     int64_t rows = 0, bytes = 0;
     for (const auto& f : *files) {
+      // The same cached footers the scans use for pruning: read at most once.
       auto footer = shared_->cache.Get(config_->location.fs, f);
       if (!footer.ok()) return TableStatistics{};
-      rows += (*footer)->metadata->num_rows();
+      const auto& meta = *(*footer)->metadata;
+      rows += meta.num_rows();
       bytes += std::max<int64_t>(f.size, 0);
+      const auto& fschema = *(*footer)->schema;
+      try {
+        for (int i = 0; i < data_schema.num_fields(); ++i) {
+          int idx = fschema.GetFieldIndex(data_schema.field(i)->name());
+          if (idx < 0) {
+            builders[i].AddMissing(meta.num_rows());
+            continue;
+          }
+          int leaf = (*footer)->stats_column[idx];
+          if (leaf < 0) {
+            builders[i].Invalidate();
+            continue;
+          }
+          for (int rg = 0; rg < meta.num_row_groups(); ++rg) {
+            auto rg_meta = meta.RowGroup(rg);
+            if (leaf >= rg_meta->num_columns()) {
+              builders[i].Invalidate();
+              break;
+            }
+            builders[i].AddChunk(*rg_meta->ColumnChunk(leaf));
+          }
+        }
+      } catch (const std::exception&) {
+        for (auto& b : builders) b.Invalidate();
+      }
     }
     stats.num_rows = rows;
     stats.exact = true;
     stats.total_bytes = bytes;
+    for (const auto& b : builders) stats.columns.push_back(b.Finish());
+    // Partition columns: nothing known per column.
+    stats.columns.resize(config_->schema->num_fields());
+    std::lock_guard<std::mutex> lock(shared_->stats_mu);
+    shared_->stats_key = std::move(key);
+    shared_->stats = stats;
+    shared_->stats_valid = true;
     return stats;
   }
 

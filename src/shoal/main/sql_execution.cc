@@ -69,6 +69,7 @@ ExecutionOptions MakeExecutionOptions(const Settings& settings, const std::atomi
   ExecutionOptions opts;
   opts.threads = settings.threads();
   opts.batch_size = settings.batch_size();
+  opts.runtime_filters = settings.GetBool("shoal.execution.runtime_filters");
   opts.cancel = cancel;
   return opts;
 }

@@ -331,9 +331,7 @@ Result<std::shared_ptr<QueryResult>> Copy(SessionState* state, std::string_view 
 
 Result<std::shared_ptr<QueryResult>> Describe(SessionState* state, std::string_view sql,
                                               const ast::DescribeStatement& st) {
-  if (st.history) {
-    return Status::NotImplemented("DESCRIBE HISTORY needs a Delta table (not supported yet)");
-  }
+  if (st.history) return DescribeDeltaHistory(state, st);
   std::shared_ptr<arrow::Schema> schema;
   if (st.query) {
     Binder binder(BinderContext{&state->catalog(), &state->settings(), sql, nullptr, nullptr});
@@ -456,10 +454,10 @@ Result<std::shared_ptr<QueryResult>> ExecuteUtilityStatement(SessionState* state
       return Copy(state, sql, static_cast<const ast::CopyStatement&>(stmt));
     case K::kDelete:
     case K::kUpdate:
-      return Status::NotImplemented(
-          stmt.kind == K::kDelete ? "DELETE" : "UPDATE",
-          " is not supported yet: in-memory and file tables are append-only (Delta tables "
-          "will support it)");
+    case K::kMerge:
+      return ExecuteDeltaDml(state, sql, stmt);
+    case K::kDeltaMaintenance:
+      return ExecuteDeltaMaintenance(state, sql, stmt);
     default:
       return Status::NotImplemented("statement kind not supported here");
   }

@@ -12,9 +12,11 @@
 #include "shoal/delta/delta_table.h"
 #include "shoal/delta/delta_writer.h"
 #include "shoal/function/function_catalog.h"
+#include "shoal/main/delta_expression_evaluator.h"
 #include "shoal/main/query_result.h"
 #include "shoal/main/session_state.h"
 #include "shoal/main/statement_util.h"
+#include "shoal/parser/printer.h"
 #include "shoal/planner/binder.h"
 
 namespace shoal {
@@ -138,9 +140,6 @@ Result<std::shared_ptr<QueryResult>> CreateDeltaTable(SessionState* state, std::
                        "files and _delta_log go)");
   }
   if (st.temporary) return Status::Invalid("a Delta table cannot be TEMPORARY");
-  if (!st.checks.empty()) {
-    return Status::NotImplemented("CHECK constraints on Delta tables are not supported yet");
-  }
   if (state->catalog().Exists(name)) {
     if (st.if_not_exists) return MakeTableResult(nullptr, "CREATE TABLE");
     if (!st.or_replace) {
@@ -170,6 +169,12 @@ Result<std::shared_ptr<QueryResult>> CreateDeltaTable(SessionState* state, std::
   delta::DeltaWriteOptions options;
   for (const auto& p : st.partitioned_by) options.partition_by.push_back(FoldIdent(p, fold));
   for (const auto& p : st.properties) options.configuration[p.key] = p.value;
+  for (size_t i = 0; i < st.checks.size(); ++i) {
+    std::string cname = st.checks[i].first.empty() ? "check_" + std::to_string(i + 1)
+                                                   : ToLower(st.checks[i].first);
+    options.configuration["delta.constraints." + cname] = ToSql(*st.checks[i].second);
+  }
+  options.evaluator = MakeDeltaExpressionEvaluator();
   options.name = name.back();
   options.mode = st.or_replace ? delta::SaveMode::kOverwrite : delta::SaveMode::kError;
   std::shared_ptr<arrow::RecordBatchReader> reader;
@@ -213,10 +218,6 @@ Result<std::shared_ptr<QueryResult>> InsertIntoDelta(SessionState* state, std::s
     return Status::Invalid("cannot INSERT into '", qualified,
                            "': it was registered at a fixed version or timestamp (time travel)");
   }
-  if (st.replace_where) {
-    return Status::NotImplemented("INSERT ... REPLACE WHERE on Delta table '", qualified,
-                                  "' is not supported yet");
-  }
   bool fold = FoldIdents(state);
   auto target = provider->snapshot()->schema();
   ARROW_ASSIGN_OR_RAISE(auto input, RunQueryStream(state, sql, *st.query));
@@ -244,6 +245,12 @@ Result<std::shared_ptr<QueryResult>> InsertIntoDelta(SessionState* state, std::s
   }
   delta::DeltaWriteOptions options;
   options.mode = st.overwrite ? delta::SaveMode::kOverwrite : delta::SaveMode::kAppend;
+  options.evaluator = MakeDeltaExpressionEvaluator();
+  if (st.replace_where) {
+    // INSERT INTO t REPLACE WHERE pred SELECT ...: replaceWhere overwrite.
+    options.mode = delta::SaveMode::kOverwrite;
+    options.predicate = ToSql(*st.replace_where);
+  }
   options.filesystem = provider->filesystem();
   options.operation = "WRITE";
   const std::string& root = provider->snapshot()->table_root();

@@ -67,6 +67,21 @@ Result<std::shared_ptr<QueryResult>> InsertIntoDelta(SessionState* state, std::s
                                                      const std::vector<std::string>& name,
                                                      const std::shared_ptr<TableProvider>& table);
 
+/// Run DELETE / UPDATE / MERGE on a Delta table (statement_delta_dml.cc); other
+/// tables give a "not supported" error.
+Result<std::shared_ptr<QueryResult>> ExecuteDeltaDml(SessionState* state, std::string_view sql,
+                                                     const ast::Statement& stmt);
+
+/// Run DESCRIBE HISTORY of a Delta table (statement_delta_maint.cc).
+Result<std::shared_ptr<QueryResult>> DescribeDeltaHistory(SessionState* state,
+                                                          const ast::DescribeStatement& st);
+
+/// Run ALTER TABLE / RESTORE / OPTIMIZE / VACUUM / FSCK on a Delta table
+/// (statement_delta_maint.cc).
+Result<std::shared_ptr<QueryResult>> ExecuteDeltaMaintenance(SessionState* state,
+                                                             std::string_view sql,
+                                                             const ast::Statement& stmt);
+
 /// Return the names of a qualified name with identifier folding applied.
 std::vector<std::string> FoldName(const ast::QualifiedName& name, bool fold);
 

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include <arrow/compute/api_scalar.h>
+#include <arrow/scalar.h>
+#include <arrow/type.h>
 
 #include "shoal/optimizer/plan_util.h"
 
@@ -49,6 +51,56 @@ ColumnStats OwnColumn(const LogicalOp* origin, double rows) {
   s.origin = origin;
   s.origin_rows = s.ndv;
   return s;
+}
+
+/// Return the statistics of an equality `column = constant`'s selectivity.
+double EqualitySelectivityOf(const ColumnStats& s) {
+  if (s.ndv_known) return 1.0 / std::max(1.0, s.ndv);
+  return EqualityConstantSelectivity(s.ndv);
+}
+
+bool IsNumeric(arrow::Type::type id) {
+  return arrow::is_integer(id) || arrow::is_floating(id) || arrow::is_decimal(id);
+}
+
+/// A comparison `column op constant` (or `constant op column`) over a column with
+/// bounds, with the constant in the column's units.
+struct RangeTerm {
+  ColumnId id = 0;
+  bool lower = false;  ///< column >= / > value (else column <= / < value)
+  double value = 0;
+};
+
+bool AsRangeTerm(const ExprPtr& cond, const ColumnStatsMap& cols, RangeTerm* out) {
+  const auto* call = AsCall(cond);
+  if (!call || call->args.size() != 2) return false;
+  const std::string& fn = call->function;
+  bool greater = fn == "greater" || fn == "greater_equal";
+  if (!greater && fn != "less" && fn != "less_equal") return false;
+  int col_side = -1;
+  for (int side = 0; side < 2; ++side) {
+    if (call->args[side]->kind == ExprKind::kColumnRef &&
+        call->args[1 - side]->kind == ExprKind::kLiteral) {
+      col_side = side;
+    }
+  }
+  if (col_side < 0) return false;
+  const auto& col = static_cast<const ColumnRefExpr&>(*call->args[col_side]);
+  const auto& lit = static_cast<const LiteralExpr&>(*call->args[1 - col_side]);
+  auto it = cols.find(col.id);
+  if (it == cols.end() || !it->second.has_range || !col.type || !lit.value) return false;
+  // Same units: numbers against numbers (decimals are scaled), temporals only
+  // against the same temporal type.
+  const auto cid = col.type->id();
+  const auto lid = lit.value->type->id();
+  if (!(IsNumeric(cid) && IsNumeric(lid)) && !col.type->Equals(*lit.value->type)) return false;
+  auto v = ScalarAsDouble(*lit.value);
+  if (!v) return false;
+  out->id = col.id;
+  out->value = *v;
+  // `col > v` bounds from below; `v > col` from above.
+  out->lower = col_side == 0 ? greater : !greater;
+  return true;
 }
 
 /// Return the ndv of each side's key combination (see EquiJoinDenominator).
@@ -175,9 +227,9 @@ double ConditionSelectivity(const ExprPtr& cond, const ColumnStatsMap& cols) {
   if (!call) return 0.5;
   const std::string& fn = call->function;
   if (fn == "and_kleene" || fn == "and") {
-    double s = 1;
-    for (const auto& a : call->args) s *= ConditionSelectivity(a, cols);
-    return s;
+    std::vector<ExprPtr> terms;
+    for (const auto& a : call->args) SplitAll({a}, &terms);
+    return ConjunctionSelectivity(terms, cols);
   }
   if (fn == "or_kleene" || fn == "or") {
     double s = 0;
@@ -201,12 +253,16 @@ double ConditionSelectivity(const ExprPtr& cond, const ColumnStatsMap& cols) {
       return 1.0 / std::max(std::min(a->ndv, d), std::min(b->ndv, d));
     }
     if (const ColumnStats* s = ComparedColumn(*call, cols)) {
-      return EqualityConstantSelectivity(s->ndv);
+      return EqualitySelectivityOf(*s);
     }
     return 0.1;
   }
   if (fn == "not_equal") return 0.9;
-  if (fn == "less" || fn == "less_equal" || fn == "greater" || fn == "greater_equal") return 0.3;
+  if (fn == "less" || fn == "less_equal" || fn == "greater" || fn == "greater_equal") {
+    RangeTerm t;
+    if (AsRangeTerm(cond, cols, &t)) return ConjunctionSelectivity({cond}, cols);
+    return 0.3;
+  }
   if (fn == "match_like" && call->options &&
       call->options->type_name() == std::string("MatchSubstringOptions")) {
     const auto& opts = static_cast<const arrow::compute::MatchSubstringOptions&>(*call->options);
@@ -214,8 +270,14 @@ double ConditionSelectivity(const ExprPtr& cond, const ColumnStatsMap& cols) {
                                                             : StatsOf(call->args[0], cols));
   }
   if (fn.find("like") != std::string::npos) return 0.25;
-  if (fn == "is_null") return 0.1;
-  if (fn == "is_valid" || fn == "is_not_null") return 0.9;
+  if (fn == "is_null" || fn == "is_valid" || fn == "is_not_null") {
+    double null_frac = 0.1;
+    if (call->args.size() == 1) {
+      const ColumnStats* s = StatsOf(call->args[0], cols);
+      if (s && s->null_frac >= 0) null_frac = std::clamp(s->null_frac, 0.001, 0.999);
+    }
+    return fn == "is_null" ? null_frac : 1.0 - null_frac;
+  }
   if (fn == "is_in") {
     double items = 5;
     if (call->options && call->options->type_name() == std::string("SetLookupOptions")) {
@@ -225,12 +287,149 @@ double ConditionSelectivity(const ExprPtr& cond, const ColumnStatsMap& cols) {
     double each = 0.1;
     if (!call->args.empty()) {
       if (const ColumnStats* s = StatsOf(call->args[0], cols)) {
-        each = EqualityConstantSelectivity(s->ndv);
+        each = EqualitySelectivityOf(*s);
       }
     }
     return std::min(0.5, std::max(1.0, items) * each);
   }
   return 0.5;
+}
+
+double ConjunctionSelectivity(const std::vector<ExprPtr>& terms, const ColumnStatsMap& cols,
+                              ColumnStatsMap* narrowed) {
+  struct Interval {
+    double lo, hi;
+  };
+  std::vector<std::pair<ColumnId, Interval>> intervals;  // in first-seen order
+  double sel = 1;
+  for (const auto& t : terms) {
+    RangeTerm r;
+    if (!AsRangeTerm(t, cols, &r)) {
+      sel *= ConditionSelectivity(t, cols);
+      continue;
+    }
+    auto it = std::find_if(intervals.begin(), intervals.end(),
+                           [&](const auto& e) { return e.first == r.id; });
+    if (it == intervals.end()) {
+      const ColumnStats& s = cols.at(r.id);
+      intervals.push_back({r.id, Interval{s.lo, s.hi}});
+      it = intervals.end() - 1;
+    }
+    if (r.lower) {
+      it->second.lo = std::max(it->second.lo, r.value);
+    } else {
+      it->second.hi = std::min(it->second.hi, r.value);
+    }
+  }
+  for (const auto& [id, in] : intervals) {
+    const ColumnStats& s = cols.at(id);
+    const double ndv = std::max(1.0, s.ndv);
+    double frac;
+    if (in.lo > in.hi) {
+      frac = 0;  // contradictory bounds (or outside [lo, hi])
+    } else if (s.hi > s.lo) {
+      frac = (in.hi - in.lo) / (s.hi - s.lo);
+    } else {
+      frac = 1;  // a single value, inside the interval
+    }
+    // At least one value's share when the interval is not empty (a point range
+    // `x >= v AND x <= v` holds one value), a tenth of one when it is.
+    frac = std::clamp(frac, in.lo > in.hi ? 0.1 / ndv : 1.0 / ndv, 1.0);
+    if (s.null_frac > 0) frac *= 1.0 - std::min(1.0, s.null_frac);
+    sel *= frac;
+    if (narrowed) {
+      ColumnStats n = s;
+      n.lo = std::max(s.lo, std::min(in.lo, s.hi));
+      n.hi = std::min(s.hi, std::max(in.hi, n.lo));
+      n.ndv = std::max(1.0, s.ndv * frac);
+      n.null_frac = 0;
+      (*narrowed)[id] = n;
+    }
+  }
+  return sel;
+}
+
+std::optional<double> ScalarAsDouble(const arrow::Scalar& s) {
+  if (!s.is_valid) return std::nullopt;
+  const auto id = s.type->id();
+  switch (id) {
+    case arrow::Type::DECIMAL128:
+      return static_cast<const arrow::Decimal128Scalar&>(s).value.ToDouble(
+          static_cast<const arrow::Decimal128Type&>(*s.type).scale());
+    case arrow::Type::DECIMAL256:
+      return static_cast<const arrow::Decimal256Scalar&>(s).value.ToDouble(
+          static_cast<const arrow::Decimal256Type&>(*s.type).scale());
+    case arrow::Type::DOUBLE:
+      return static_cast<const arrow::DoubleScalar&>(s).value;
+    case arrow::Type::FLOAT:
+      return static_cast<const arrow::FloatScalar&>(s).value;
+    default:
+      break;
+  }
+  if (!arrow::is_integer(id) && !arrow::is_temporal(id)) return std::nullopt;
+  const void* data = static_cast<const arrow::internal::PrimitiveScalarBase&>(s).data();
+  const bool u = arrow::is_unsigned_integer(id);
+  switch (arrow::bit_width(id)) {
+    case 8: return u ? *static_cast<const uint8_t*>(data) : *static_cast<const int8_t*>(data);
+    case 16: return u ? *static_cast<const uint16_t*>(data) : *static_cast<const int16_t*>(data);
+    case 32:
+      return u ? static_cast<double>(*static_cast<const uint32_t*>(data))
+               : static_cast<double>(*static_cast<const int32_t*>(data));
+    case 64:
+      return u ? static_cast<double>(*static_cast<const uint64_t*>(data))
+               : static_cast<double>(*static_cast<const int64_t*>(data));
+    default:
+      return std::nullopt;
+  }
+}
+
+ColumnStats ScanColumnStats(const LogicalOp* origin, double rows, const arrow::DataType& type,
+                            const ColumnStatistics* stats) {
+  ColumnStats s = OwnColumn(origin, rows);
+  if (!stats) return s;
+  rows = std::max(0.0, rows);
+  double non_null = rows;
+  if (stats->null_count && rows > 0) {
+    s.null_frac = std::clamp(static_cast<double>(*stats->null_count) / rows, 0.0, 1.0);
+    non_null = rows - std::min(rows, static_cast<double>(*stats->null_count));
+  }
+  std::optional<double> lo, hi;
+  if (stats->min && stats->max && stats->min->type->Equals(type) &&
+      stats->max->type->Equals(type)) {
+    lo = ScalarAsDouble(*stats->min);
+    hi = ScalarAsDouble(*stats->max);
+  }
+  if (lo && hi && *lo <= *hi && std::isfinite(*lo) && std::isfinite(*hi)) {
+    s.has_range = true;
+    s.lo = *lo;
+    s.hi = *hi;
+  }
+  double ndv = std::max(1.0, non_null);
+  if (stats->distinct_count) {
+    ndv = std::clamp(*stats->distinct_count, 1.0, ndv);
+    s.ndv_known = true;
+  } else if (s.has_range) {
+    // Distinct values a column of this type can hold within [lo, hi]: integers
+    // and days count one per unit, decimals one per step of their scale. When
+    // that span is at most the row count it bounds ndv (small domains, dense
+    // keys); otherwise the row count does (sparse keys, measures).
+    std::optional<double> steps;
+    const auto id = type.id();
+    if (arrow::is_integer(id) || id == arrow::Type::DATE32) {
+      steps = s.hi - s.lo + 1;
+    } else if (id == arrow::Type::DATE64) {
+      steps = (s.hi - s.lo) / 86400000.0 + 1;
+    } else if (arrow::is_decimal(id)) {
+      steps = (s.hi - s.lo) *
+                  std::pow(10.0, static_cast<const arrow::DecimalType&>(type).scale()) + 1;
+    }
+    if (steps && *steps <= ndv) {
+      ndv = std::max(1.0, *steps);
+      s.ndv_known = true;
+    }
+  }
+  s.ndv = s.domain = ndv;
+  return s;
 }
 
 double EquiJoinDenominator(const std::vector<JoinKeyStats>& keys, double left_rows,
@@ -280,8 +479,15 @@ struct MaterializedEstimate {
   std::vector<ColumnStats> columns;
 };
 thread_local std::unordered_map<int, MaterializedEstimate> tls_materialized;
+thread_local bool tls_use_column_stats = true;
 
 }  // namespace
+
+ColumnStatisticsScope::ColumnStatisticsScope(bool use) : previous_(tls_use_column_stats) {
+  tls_use_column_stats = use;
+}
+
+ColumnStatisticsScope::~ColumnStatisticsScope() { tls_use_column_stats = previous_; }
 
 CardinalityInfo EstimateCardinality(LogicalOp& op) {
   std::vector<CardinalityInfo> kids;
@@ -310,7 +516,16 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
       const auto& get = op.As<LogicalGet>();
       auto stats = get.table ? get.table->statistics() : TableStatistics{};
       out.rows = stats.num_rows ? static_cast<double>(*stats.num_rows) : kUnknownTableRows;
-      own_columns(0);
+      for (size_t i = 0; i < op.output.size(); ++i) {
+        const ColumnStatistics* cs = nullptr;
+        if (tls_use_column_stats && i < get.projection.size() && get.projection[i] >= 0 &&
+            static_cast<size_t>(get.projection[i]) < stats.columns.size()) {
+          cs = &stats.columns[get.projection[i]];
+        }
+        out.columns[op.output[i].id] = op.output[i].type
+                                           ? ScanColumnStats(&op, out.rows, *op.output[i].type, cs)
+                                           : OwnColumn(&op, out.rows);
+      }
       if (get.limit) out.rows = std::min(out.rows, static_cast<double>(*get.limit));
       CapColumns(&out.columns, out.rows);
       break;
@@ -319,7 +534,9 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
       out = kids[0];
       std::vector<ExprPtr> terms;
       SplitAll(op.As<LogicalFilter>().conditions, &terms);
-      for (const auto& c : terms) out.rows *= ConditionSelectivity(c, kids[0].columns);
+      ColumnStatsMap narrowed;
+      out.rows *= ConjunctionSelectivity(terms, kids[0].columns, &narrowed);
+      for (auto& [id, s] : narrowed) out.columns[id] = s;
       out.rows = std::max(out.rows, std::min(1.0, kids[0].rows));
       for (const auto& c : terms) {
         const CallExpr* call = AsCall(c);
@@ -367,6 +584,10 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
           // A group key keeps its input's domain (filters below do not shrink it).
           col.domain = std::max({1.0, col.ndv, s->domain});
           col.ndv = std::min(col.ndv, std::max(1.0, s->ndv));
+          col.ndv_known = s->ndv_known;
+          col.has_range = s->has_range;
+          col.lo = s->lo;
+          col.hi = s->hi;
         }
       }
       break;

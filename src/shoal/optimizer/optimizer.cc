@@ -174,6 +174,7 @@ Result<LogicalOpPtr> Optimizer::Optimize(LogicalOpPtr input, const Settings& set
   }
   LogicalOpPtr plan = DeepCopyPlan(input);
   const std::vector<plan::OutputColumn> root_columns = plan->output;
+  ColumnStatisticsScope column_stats(settings.GetBool("shoal.optimizer.column_statistics"));
 
   if (!report->enabled) {
     for (const auto& name : RuleNames()) report->skipped.push_back(name);

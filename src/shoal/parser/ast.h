@@ -430,6 +430,8 @@ enum class StatementKind {
   kSelect, kInsert, kCreateTable, kCreateView, kCreateExternalTable, kDrop,
   kShowTables, kShowVariable, kDescribe, kExplain, kSet, kReset, kCopy,
   kDelete, kUpdate,
+  kMerge,
+  kDeltaMaintenance,  ///< ALTER TABLE, RESTORE, OPTIMIZE, VACUUM, FSCK (Delta tables)
 };
 
 struct Statement {
@@ -539,6 +541,7 @@ struct DescribeStatement : Statement {
   QualifiedName table;             ///< DESCRIBE t
   std::unique_ptr<Query> query;    ///< DESCRIBE SELECT ... (table empty)
   bool history = false;            ///< DESCRIBE HISTORY t (Delta)
+  std::optional<int64_t> history_limit;  ///< DESCRIBE HISTORY t LIMIT n
 };
 
 struct ExplainStatement : Statement {
@@ -584,6 +587,58 @@ struct UpdateStatement : Statement {
   QualifiedName table;
   std::vector<std::pair<Identifier, ExprPtr>> assignments;
   ExprPtr where;
+};
+
+/// One WHEN clause of MERGE.
+struct MergeClause {
+  enum Match { kMatched, kNotMatched, kNotMatchedBySource } match = kMatched;
+  enum Action { kUpdate, kUpdateAll, kDelete, kInsert, kInsertAll } action = kUpdate;
+  ExprPtr condition;  ///< WHEN ... AND condition (null: none)
+  std::vector<std::pair<Identifier, ExprPtr>> assignments;  ///< UPDATE SET c = e
+  std::vector<Identifier> insert_columns;  ///< INSERT (cols); empty: all, in table order
+  std::vector<ExprPtr> insert_values;      ///< VALUES (...)
+  SourceLocation loc;
+};
+
+/// MERGE INTO target [AS x] USING source [AS s] ON cond WHEN ... (Delta tables).
+struct MergeStatement : Statement {
+  MergeStatement() : Statement(StatementKind::kMerge) {}
+  QualifiedName target;
+  std::optional<Identifier> target_alias;
+  TableRefPtr source;  ///< a table, subquery, VALUES or table function, with its alias
+  ExprPtr on;
+  std::vector<MergeClause> clauses;
+};
+
+/// Maintenance of Delta tables (parser_delta_maint.cc):
+///   ALTER TABLE t ADD COLUMNS (c type, ...) | SET TBLPROPERTIES ('k' = 'v', ...)
+///     | UNSET TBLPROPERTIES [IF EXISTS] ('k', ...) | ADD CONSTRAINT name CHECK (expr)
+///     | DROP CONSTRAINT [IF EXISTS] name
+///   RESTORE [TABLE] t TO VERSION AS OF n | TO TIMESTAMP AS OF 'ts'
+///   OPTIMIZE t [WHERE pred] [ZORDER BY (c, ...)]
+///   VACUUM t [RETAIN n HOURS] [DRY RUN]
+///   FSCK REPAIR TABLE t [DRY RUN]
+/// The table is a name or a quoted path ('dir' or delta.`dir`).
+struct DeltaMaintenanceStatement : Statement {
+  enum class Op {
+    kAddColumns, kSetProperties, kUnsetProperties, kAddConstraint, kDropConstraint,
+    kRestore, kOptimize, kVacuum, kFsck,
+  };
+  DeltaMaintenanceStatement() : Statement(StatementKind::kDeltaMaintenance) {}
+  Op op = Op::kVacuum;
+  QualifiedName table;              ///< empty when `path` is given
+  std::optional<std::string> path;  ///< 'dir' or delta.`dir`
+  std::vector<ColumnDef> columns;   ///< ADD COLUMNS
+  std::vector<OptionItem> properties;
+  std::vector<std::string> keys;    ///< UNSET TBLPROPERTIES
+  bool if_exists = false;
+  Identifier constraint_name;
+  ExprPtr expr;                     ///< CHECK expression / OPTIMIZE WHERE
+  std::vector<Identifier> zorder_by;
+  std::optional<int64_t> version;   ///< RESTORE ... VERSION AS OF
+  std::optional<std::string> timestamp;  ///< RESTORE ... TIMESTAMP AS OF
+  std::optional<double> retain_hours;
+  bool dry_run = false;
 };
 
 }  // namespace shoal::ast

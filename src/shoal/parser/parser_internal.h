@@ -59,6 +59,8 @@ class Parser {
   Result<ast::StatementPtr> ParseCopy();
   Result<ast::StatementPtr> ParseDelete();
   Result<ast::StatementPtr> ParseUpdate();
+  Result<ast::StatementPtr> ParseDeltaMaintenance();  ///< parser_delta_maint.cc
+  Result<ast::StatementPtr> ParseMerge();  ///< parser_merge.cc
   Result<ast::ColumnDef> ParseColumnDef(std::vector<std::pair<std::string, ast::ExprPtr>>* checks);
   Result<std::vector<ast::OptionItem>> ParseOptionList();
   Result<std::string> ParseOptionKey();

@@ -37,6 +37,11 @@ Result<StatementPtr> Parser::ParseStatement() {
     ARROW_ASSIGN_OR_RAISE(stmt, ParseDelete());
   } else if (IsKeyword("UPDATE")) {
     ARROW_ASSIGN_OR_RAISE(stmt, ParseUpdate());
+  } else if (IsKeyword("ALTER") || IsKeyword("RESTORE") || IsKeyword("OPTIMIZE") ||
+             IsKeyword("VACUUM") || IsKeyword("FSCK")) {
+    ARROW_ASSIGN_OR_RAISE(stmt, ParseDeltaMaintenance());
+  } else if (IsKeyword("MERGE")) {
+    ARROW_ASSIGN_OR_RAISE(stmt, ParseMerge());
   } else {
     return Expected("a statement (SELECT, INSERT, CREATE, DROP, ...)");
   }
@@ -132,6 +137,10 @@ Result<StatementPtr> Parser::ParseDescribe() {
     Advance();
     stmt->history = true;
     ARROW_ASSIGN_OR_RAISE(stmt->table, ParseQualifiedName("table name"));
+    if (AcceptKeyword("LIMIT")) {
+      if (Peek().type != TokenType::kInteger) return Expected("a number of commits after LIMIT");
+      stmt->history_limit = std::stoll(Advance().value);
+    }
     return stmt;
   }
   if (StartsQuery() || IsOp("(")) {

@@ -388,6 +388,10 @@ std::string SqlPrinter::Statement(const ast::Statement& stmt) const {
       if (s.where) out += " WHERE " + Expr(*s.where);
       return out;
     }
+    case ast::StatementKind::kMerge:
+      return Merge(static_cast<const ast::MergeStatement&>(stmt));
+    case ast::StatementKind::kDeltaMaintenance:
+      return DeltaMaintenanceToSql(static_cast<const ast::DeltaMaintenanceStatement&>(stmt));
   }
   return "";
 }

@@ -16,5 +16,9 @@ std::string ToSql(const ast::Statement& stmt, SqlDialect dialect = SqlDialect::k
 std::string ToSql(const ast::Query& query, SqlDialect dialect = SqlDialect::kShoal);
 /// Return the expression printed as SQL (fully parenthesized where needed).
 std::string ToSql(const ast::Expr& expr, SqlDialect dialect = SqlDialect::kShoal);
+/// Return a Delta maintenance statement as SQL (parser_delta_maint.cc).
+std::string DeltaMaintenanceToSql(const ast::DeltaMaintenanceStatement& stmt);
+/// Return a FROM item (table, subquery, VALUES, ...) printed as SQL, with its alias.
+std::string ToSql(const ast::TableRef& ref, SqlDialect dialect = SqlDialect::kShoal);
 
 }  // namespace shoal

@@ -36,6 +36,7 @@ class SqlPrinter {
   std::string QueryNode(const ast::QueryNode& node) const;
   std::string TableRef(const ast::TableRef& ref) const;
   std::string Statement(const ast::Statement& stmt) const;
+  std::string Merge(const ast::MergeStatement& s) const;  ///< printer_merge.cc
 
  private:
   std::string Function(const ast::FunctionExpr& f) const;

@@ -1,7 +1,12 @@
 // Aggregate and window binding, and the finishing step of Shoal aggregates.
 #include <arrow/compute/api_aggregate.h>
 
+#include <arrow/compute/function.h>
+#include <arrow/compute/kernel.h>
+#include <arrow/compute/registry.h>
+
 #include "function_test_util.h"
+#include "shoal/function/group_merge.h"
 
 namespace shoal::testing {
 namespace {
@@ -23,10 +28,12 @@ class AggregateTest : public FunctionTest {
 
 TEST_F(AggregateTest, CountVariants) {
   auto star = Bind("count", {});
-  EXPECT_EQ(star.hash_function, "hash_count_all");
+  EXPECT_EQ(star.hash_function, "shoal_hash_count_all");
   EXPECT_TRUE(star.return_type->Equals(*int64()));
   auto col = Bind("count", {Arr(utf8(), "[]")});
-  EXPECT_EQ(col.hash_function, "hash_count");
+  EXPECT_EQ(col.hash_function, "shoal_hash_count");
+  // Types whose NULLs are not just the validity bitmap keep Arrow's count.
+  EXPECT_EQ(Bind("count", {Arr(arrow::null(), "[]")}).hash_function, "hash_count");
   ASSERT_NE(col.options, nullptr);
   EXPECT_EQ(static_cast<const arrow::compute::CountOptions&>(*col.options).mode,
             arrow::compute::CountOptions::ONLY_VALID);
@@ -77,6 +84,101 @@ TEST_F(AggregateTest, OtherAggregates) {
   auto unknown = FunctionCatalog::Get().BindAggregate("summ", Args({Arr(int32(), "[]")}), false);
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("did you mean 'sum'"), std::string::npos);
+}
+
+/// A hash aggregate kernel state of `function` over `values` with group `ids`.
+struct KernelRun {
+  const arrow::compute::HashAggregateKernel* kernel = nullptr;
+  std::unique_ptr<arrow::compute::KernelState> state;
+};
+
+Result<KernelRun> Consume(const std::string& function, const arrow::compute::FunctionOptions* opts,
+                          const std::vector<std::shared_ptr<arrow::Array>>& args,
+                          const std::string& ids_json, uint32_t groups,
+                          arrow::compute::ExecContext* ctx) {
+  ARROW_ASSIGN_OR_RAISE(auto fn, ctx->func_registry()->GetFunction(function));
+  std::vector<arrow::TypeHolder> types;
+  for (const auto& a : args) types.emplace_back(a->type());
+  types.emplace_back(arrow::uint32());
+  ARROW_ASSIGN_OR_RAISE(auto k, fn->DispatchExact(types));
+  KernelRun run;
+  run.kernel = static_cast<const arrow::compute::HashAggregateKernel*>(k);
+  if (opts == nullptr) opts = fn->default_options();
+  arrow::compute::KernelContext kctx(ctx);
+  ARROW_ASSIGN_OR_RAISE(run.state, run.kernel->init(&kctx, {run.kernel, types, opts}));
+  kctx.SetState(run.state.get());
+  ARROW_RETURN_NOT_OK(run.kernel->resize(&kctx, groups));
+  auto ids = Arr(arrow::uint32(), ids_json);
+  std::vector<arrow::Datum> values(args.begin(), args.end());
+  values.emplace_back(ids);
+  arrow::compute::ExecBatch batch(std::move(values), ids->length());
+  ARROW_RETURN_NOT_OK(run.kernel->consume(&kctx, arrow::compute::ExecSpan(batch)));
+  return run;
+}
+
+Result<std::shared_ptr<arrow::Array>> Finish(KernelRun& run, arrow::compute::ExecContext* ctx) {
+  arrow::compute::KernelContext kctx(ctx);
+  kctx.SetState(run.state.get());
+  arrow::Datum out;
+  ARROW_RETURN_NOT_OK(run.kernel->finalize(&kctx, &out));
+  return out.make_array();
+}
+
+TEST_F(AggregateTest, CountKernelsAndGroupMerge) {
+  arrow::compute::ExecContext ctx(arrow::default_memory_pool(), nullptr,
+                                  FunctionCatalog::Get().registry());
+  auto values = Arr(utf8(), R"(["a", null, "b", null, "c"])");
+  const std::string ids = "[0, 0, 1, 2, 2]";
+  using CO = arrow::compute::CountOptions;
+  struct Case {
+    CO::CountMode mode;
+    const char* want;
+  } cases[] = {{CO::ONLY_VALID, "[1, 1, 1]"}, {CO::ONLY_NULL, "[1, 0, 1]"}, {CO::ALL, "[2, 1, 2]"}};
+  for (const auto& c : cases) {
+    CO opts(c.mode);
+    ASSERT_OK_AND_ASSIGN(auto run, Consume("shoal_hash_count", &opts, {values}, ids, 3, &ctx));
+    ASSERT_OK_AND_ASSIGN(auto out, Finish(run, &ctx));
+    EXPECT_TRUE(out->Equals(*Arr(int64(), c.want))) << c.mode << ": " << out->ToString();
+  }
+  ASSERT_OK_AND_ASSIGN(auto all, Consume("shoal_hash_count_all", nullptr, {}, ids, 4, &ctx));
+  ASSERT_OK_AND_ASSIGN(auto out, Finish(all, &ctx));
+  EXPECT_TRUE(out->Equals(*Arr(int64(), "[2, 1, 2, 0]"))) << out->ToString();
+
+  // Merge groups 2 and 0 of one state into groups 0 and 1 of another.
+  ASSERT_OK_AND_ASSIGN(auto into, Consume("shoal_hash_count", nullptr, {values}, ids, 3, &ctx));
+  ASSERT_OK_AND_ASSIGN(auto from, Consume("shoal_hash_count", nullptr, {values}, ids, 3, &ctx));
+  auto* m = dynamic_cast<GroupMergeable*>(into.state.get());
+  ASSERT_NE(m, nullptr);
+  const uint32_t f[] = {2, 0}, t[] = {0, 1};
+  ASSERT_OK(m->MergeGroups(*from.state, f, t, 2));
+  ASSERT_OK_AND_ASSIGN(out, Finish(into, &ctx));
+  EXPECT_TRUE(out->Equals(*Arr(int64(), "[2, 2, 1]"))) << out->ToString();
+}
+
+TEST_F(AggregateTest, DecimalSumGroupMerge) {
+  arrow::compute::ExecContext ctx(arrow::default_memory_pool(), nullptr,
+                                  FunctionCatalog::Get().registry());
+  auto values = Arr(decimal128(10, 2), R"(["1.50", null, "2.25", "-1.00", "3.00"])");
+  const std::string ids = "[0, 1, 1, 2, 0]";
+  ASSERT_OK_AND_ASSIGN(auto into,
+                       Consume("shoal_hash_sum_decimal", nullptr, {values}, ids, 3, &ctx));
+  ASSERT_OK_AND_ASSIGN(auto from,
+                       Consume("shoal_hash_sum_decimal", nullptr, {values}, ids, 3, &ctx));
+  auto* m = dynamic_cast<GroupMergeable*>(into.state.get());
+  ASSERT_NE(m, nullptr);
+  const uint32_t f[] = {0, 0, 1}, t[] = {2, 1, 1};
+  ASSERT_OK(m->MergeGroups(*from.state, f, t, 3));
+  ASSERT_OK_AND_ASSIGN(auto out, Finish(into, &ctx));
+  EXPECT_TRUE(out->Equals(*Arr(decimal128(38, 2), R"(["4.50", "9.00", "3.50"])")))
+      << out->ToString();
+  // Without NULLs and with few groups the sum uses several accumulators per group.
+  auto many = Arr(decimal128(10, 2), R"(["1.01", "2.02", "3.03", "4.04", "5.05", "6.06",
+                                         "7.07", "8.08", "9.09"])");
+  ASSERT_OK_AND_ASSIGN(auto lanes, Consume("shoal_hash_sum_decimal", nullptr, {many},
+                                           "[0, 1, 0, 0, 1, 1, 0, 2, 0]", 3, &ctx));
+  ASSERT_OK_AND_ASSIGN(out, Finish(lanes, &ctx));
+  EXPECT_TRUE(out->Equals(*Arr(decimal128(38, 2), R"(["24.24", "13.13", "8.08"])")))
+      << out->ToString();
 }
 
 TEST_F(AggregateTest, StringAggFinalize) {

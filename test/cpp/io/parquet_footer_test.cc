@@ -324,5 +324,47 @@ TEST_F(ParquetFooterTest, LowCardinalityStringChunksReadAsDictionariesWithSameVa
   }
 }
 
+TEST_F(ParquetFooterTest, StatisticsMergeColumnStatisticsOverRowGroups) {
+  // 4 row groups: x 0..19999 with every 10th value null, d dates, s strings.
+  arrow::Int64Builder x;
+  arrow::Date32Builder d;
+  arrow::StringBuilder s;
+  const int64_t n = 20000;
+  for (int64_t i = 0; i < n; ++i) {
+    if (i % 10 == 5) {
+      ASSERT_OK(x.AppendNull());
+    } else {
+      ASSERT_OK(x.Append(i));
+    }
+    ASSERT_OK(d.Append(static_cast<int32_t>(9000 + (i * 7) % 365)));
+    ASSERT_OK(s.Append("v" + std::to_string(i % 3)));
+  }
+  auto schema = arrow::schema({arrow::field("x", arrow::int64()),
+                               arrow::field("d", arrow::date32()),
+                               arrow::field("s", arrow::utf8())});
+  auto data = arrow::Table::Make(schema, {x.Finish().ValueOrDie(), d.Finish().ValueOrDie(),
+                                          s.Finish().ValueOrDie()});
+  WriteWithSmallDictionaries(data, Path("st.parquet"), 5000);
+  ASSERT_OK_AND_ASSIGN(auto table, MakeParquetTable(Path("st.parquet"), ParquetOptions{}));
+  for (int pass = 0; pass < 2; ++pass) {  // the second answer comes from the cache
+    auto stats = table->statistics();
+    ASSERT_EQ(stats.num_rows, n);
+    ASSERT_EQ(stats.columns.size(), 3u);
+    const auto& cx = stats.columns[0];
+    ASSERT_TRUE(cx.min && cx.max);
+    EXPECT_TRUE(cx.min->Equals(arrow::Int64Scalar(0))) << cx.min->ToString();
+    EXPECT_TRUE(cx.max->Equals(arrow::Int64Scalar(n - 1))) << cx.max->ToString();
+    EXPECT_EQ(cx.null_count, n / 10);
+    const auto& cd = stats.columns[1];
+    ASSERT_TRUE(cd.min && cd.max);
+    EXPECT_TRUE(cd.min->Equals(arrow::Date32Scalar(9000))) << cd.min->ToString();
+    EXPECT_TRUE(cd.max->Equals(arrow::Date32Scalar(9364))) << cd.max->ToString();
+    EXPECT_EQ(cd.null_count, 0);
+    // Strings: null count only (bounds are kept for range-comparable types).
+    EXPECT_FALSE(stats.columns[2].min);
+    EXPECT_EQ(stats.columns[2].null_count, 0);
+  }
+}
+
 }  // namespace
 }  // namespace shoal::test

@@ -43,8 +43,11 @@ class FakeTable : public TableProvider {
     TableStatistics s;
     s.num_rows = rows_;
     s.exact = rows_.has_value();
+    s.columns = columns_;
     return s;
   }
+  /// Set the per-column statistics statistics() returns (schema order).
+  void set_columns(std::vector<ColumnStatistics> columns) { columns_ = std::move(columns); }
   Result<std::shared_ptr<TableScan>> Scan(const ScanRequest&) const override {
     return Status::NotImplemented("fake table");
   }
@@ -52,6 +55,7 @@ class FakeTable : public TableProvider {
  private:
   std::shared_ptr<arrow::Schema> schema_;
   std::optional<int64_t> rows_;
+  std::vector<ColumnStatistics> columns_;
 };
 
 /// Builds plans by hand. Every operator gets fresh ids from one counter.
