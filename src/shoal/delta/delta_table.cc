@@ -68,8 +68,6 @@ struct DeltaTableProvider::State {
 
 namespace {
 
-/// Data files of at least twice this size are read by several morsels.
-constexpr int64_t kSplitBytes = 32 << 20;
 constexpr int64_t kMaxSplitsPerFile = 64;
 
 Result<std::string> DataFilePath(const std::string& root, const std::string& raw) {
@@ -486,7 +484,8 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     // A big file is read by several morsels, each a contiguous range of its row
     // groups, so a table of a few large files still keeps every worker busy.
     const int splits = static_cast<int>(
-        std::clamp<int64_t>(file.add->size / kSplitBytes, 1, kMaxSplitsPerFile));
+        std::clamp<int64_t>(file.add->size / std::max<int64_t>(st.options.split_bytes, 1), 1,
+                            kMaxSplitsPerFile));
     for (int k = 0; k < splits; ++k) {
       internal::DataFileRead part = read;
       part.split = k;

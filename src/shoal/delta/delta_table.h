@@ -30,6 +30,9 @@ struct DeltaTableOptions {
   std::string file_column_name;
   /// Skip files using partition values and statistics.
   bool file_skipping = true;
+  /// A data file of at least twice this many bytes is read by several morsels
+  /// (size / split_bytes, at most 64), each a contiguous range of its row groups.
+  int64_t split_bytes = int64_t{32} << 20;
   /// When set, only these data files (decoded add paths) are part of the table
   /// (DELETE / UPDATE / MERGE rewrite exactly the files they touched).
   std::shared_ptr<const std::set<std::string>> only_files;

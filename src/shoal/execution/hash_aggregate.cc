@@ -335,8 +335,7 @@ Status HashAggregateOp::Combine(ThreadContext& ctx, GlobalSinkState& global,
   auto& local = static_cast<Local&>(local_state);
   // A large table whose groups can be merged one by one is kept as is (its groups
   // sorted by hash radix, outside the lock) for a parallel merge by partitions.
-  static const bool kAbOff = getenv("SHOAL_AGG_AB") != nullptr;  // TEMP A/B
-  if (!kAbOff && ctx.query->threads > 1 && local.sets.size() == 1 &&
+  if (ctx.query->threads > 1 && local.sets.size() == 1 &&
       local.sets[0]->num_groups() >= g_partition_min_groups.load(std::memory_order_relaxed) &&
       GroupMergeable(*local.sets[0]) && PreparePartitions(local.sets[0].get())) {
     std::lock_guard<std::mutex> lock(g.mu);

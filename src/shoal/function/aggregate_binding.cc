@@ -122,7 +122,9 @@ Result<BoundAggregate> FunctionCatalog::BindAggregate(const std::string& raw_nam
     const bool plain = !distinct && id != arrow::Type::NA && id != arrow::Type::DICTIONARY &&
                        id != arrow::Type::SPARSE_UNION && id != arrow::Type::DENSE_UNION &&
                        id != arrow::Type::RUN_END_ENCODED && id != arrow::Type::EXTENSION;
-    agg.hash_function = distinct ? "hash_count_distinct" : plain ? "shoal_hash_count" : "hash_count";
+    agg.hash_function = distinct ? "hash_count_distinct"
+                        : plain  ? "shoal_hash_count"
+                                 : "hash_count";
     agg.options = std::make_shared<cp::CountOptions>(cp::CountOptions::ONLY_VALID);
     agg.return_type = arrow::int64();
     agg.distinct_input = false;

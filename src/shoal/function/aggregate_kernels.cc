@@ -162,8 +162,7 @@ Status ConsumeValues(DecimalSumState<kAvg>& st, const arrow::ArraySpan& values,
     counts[g] += 1;
   };
   if (validity == nullptr || values.null_count == 0) {
-    static const bool kAbOff = getenv("SHOAL_AGG_AB") != nullptr;  // TEMP A/B
-    if (!kAbOff && static_cast<int64_t>(st.sums.size()) <= kLaneMaxGroups) {
+    if (static_cast<int64_t>(st.sums.size()) <= kLaneMaxGroups) {
       // Unchecked: each lane's partial sum of n < 2^62 values of < 10^18 fits.
       return ConsumeFewGroups<kAvg, kChecked>(st, data, ids, n) ? Status::OK()
                                                                  : SumOverflow(kAvg);

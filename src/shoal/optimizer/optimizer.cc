@@ -26,6 +26,7 @@ namespace {
 
 constexpr const char* kEnabledKey = "shoal.optimizer.enabled";
 constexpr const char* kDisabledKey = "shoal.optimizer.disabled_rules";
+constexpr const char* kColumnStatisticsKey = "shoal.optimizer.column_statistics";
 /// Bump when a rule's behaviour changes so fingerprints of old results differ.
 constexpr const char* kPipelineVersion = "shoal-optimizer-v3";
 
@@ -151,6 +152,9 @@ std::string Optimizer::Fingerprint(const Settings& settings) const {
   }
   std::sort(names.begin(), names.end());
   text += "|skip:" + Join(names, ",");
+  // Estimates without column statistics give other plans (appended only then, so
+  // the default fingerprint is unchanged).
+  if (!settings.GetBool(kColumnStatisticsKey)) text += "|no-column-statistics";
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(Fnv1a(text)));
   return std::string("opt1-") + buf;
@@ -174,7 +178,7 @@ Result<LogicalOpPtr> Optimizer::Optimize(LogicalOpPtr input, const Settings& set
   }
   LogicalOpPtr plan = DeepCopyPlan(input);
   const std::vector<plan::OutputColumn> root_columns = plan->output;
-  ColumnStatisticsScope column_stats(settings.GetBool("shoal.optimizer.column_statistics"));
+  ColumnStatisticsScope column_stats(settings.GetBool(kColumnStatisticsKey));
 
   if (!report->enabled) {
     for (const auto& name : RuleNames()) report->skipped.push_back(name);

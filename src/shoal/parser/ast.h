@@ -579,12 +579,14 @@ struct CopyStatement : Statement {
 struct DeleteStatement : Statement {
   DeleteStatement() : Statement(StatementKind::kDelete) {}
   QualifiedName table;
+  std::optional<Identifier> alias;  ///< DELETE FROM t AS x
   ExprPtr where;
 };
 
 struct UpdateStatement : Statement {
   UpdateStatement() : Statement(StatementKind::kUpdate) {}
   QualifiedName table;
+  std::optional<Identifier> alias;  ///< UPDATE t AS x SET ...
   std::vector<std::pair<Identifier, ExprPtr>> assignments;
   ExprPtr where;
 };

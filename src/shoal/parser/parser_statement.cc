@@ -350,6 +350,9 @@ Result<StatementPtr> Parser::ParseDelete() {
   ARROW_RETURN_NOT_OK(ExpectKeyword("FROM"));
   auto stmt = std::make_unique<ast::DeleteStatement>();
   ARROW_ASSIGN_OR_RAISE(stmt->table, ParseQualifiedName("table name"));
+  if (AcceptKeyword("AS") || IsIdentifierToken()) {
+    ARROW_ASSIGN_OR_RAISE(stmt->alias, ParseIdentifier("alias"));
+  }
   if (AcceptKeyword("WHERE")) {
     ARROW_ASSIGN_OR_RAISE(stmt->where, ParseExpr());
   }
@@ -360,6 +363,10 @@ Result<StatementPtr> Parser::ParseUpdate() {
   Advance();  // UPDATE
   auto stmt = std::make_unique<ast::UpdateStatement>();
   ARROW_ASSIGN_OR_RAISE(stmt->table, ParseQualifiedName("table name"));
+  // SET is not reserved: `UPDATE t SET` has no alias.
+  if (AcceptKeyword("AS") || (IsIdentifierToken() && !IsKeyword("SET"))) {
+    ARROW_ASSIGN_OR_RAISE(stmt->alias, ParseIdentifier("alias"));
+  }
   ARROW_RETURN_NOT_OK(ExpectKeyword("SET"));
   do {
     ARROW_ASSIGN_OR_RAISE(auto column, ParseIdentifier("column name"));

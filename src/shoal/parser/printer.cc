@@ -375,12 +375,15 @@ std::string SqlPrinter::Statement(const ast::Statement& stmt) const {
     case ast::StatementKind::kDelete: {
       const auto& s = static_cast<const ast::DeleteStatement&>(stmt);
       std::string out = "DELETE FROM " + Name(s.table);
+      if (s.alias) out += " AS " + Identifier(*s.alias);
       if (s.where) out += " WHERE " + Expr(*s.where);
       return out;
     }
     case ast::StatementKind::kUpdate: {
       const auto& s = static_cast<const ast::UpdateStatement&>(stmt);
-      std::string out = "UPDATE " + Name(s.table) + " SET ";
+      std::string out = "UPDATE " + Name(s.table);
+      if (s.alias) out += " AS " + Identifier(*s.alias);
+      out += " SET ";
       for (size_t i = 0; i < s.assignments.size(); ++i) {
         if (i > 0) out += ", ";
         out += Identifier(s.assignments[i].first) + " = " + Expr(*s.assignments[i].second);
