@@ -17,6 +17,11 @@ QueryResult::Producer::~Producer() = default;
 
 Status QueryResult::Producer::Push(std::shared_ptr<arrow::RecordBatch> batch) {
   if (batch == nullptr) return Status::Invalid("internal error: null batch pushed to a query result");
+  // Cheap structural check (lengths, buffer counts; O(columns)): an engine bug must
+  // surface as an error, never as a crash in the caller that reads the batch.
+  if (Status st = batch->Validate(); !st.ok()) {
+    return Status::Invalid("internal error: invalid result batch: ", st.message());
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   not_full_.wait(lock, [&] { return queue_.size() < capacity_ || cancelled_.load(); });
   if (cancelled_.load()) return cancel_status_;

@@ -138,6 +138,17 @@ TEST(QueryResultTest, EarlyCloseUnblocksProducersAndRunsOnClose) {
   EXPECT_TRUE(stream.result->Close().ok());
 }
 
+TEST(QueryResultTest, MalformedBatchIsAnErrorNotACrash) {
+  auto stream = MakeQueryStream(TestSchema(), "SELECT", 2);
+  // A batch claiming 5 rows over a 3-row column (an engine bug) is refused.
+  auto column = MakeBatch(0, 3)->column(0);
+  auto bad = arrow::RecordBatch::Make(TestSchema(), 5, {column});
+  Status st = stream.producer->Push(bad);
+  EXPECT_TRUE(st.IsInvalid()) << st.ToString();
+  EXPECT_NE(st.message().find("invalid result batch"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(stream.producer->Push(MakeBatch(0, 3)).ok());
+}
+
 TEST(QueryResultTest, DestroyingTheResultCancelsAndJoins) {
   std::shared_ptr<QueryResult::Producer> producer;
   bool joined = false;
