@@ -34,15 +34,6 @@ struct ChangeFeedTableProvider::State {
 
 namespace {
 
-Result<std::string> DataFilePath(const std::string& root, const std::string& raw) {
-  std::string path = DecodeActionPath(raw);
-  if (!path.empty() && path[0] == '/') return path;
-  if (path.find("://") != std::string::npos) {
-    return Status::NotImplemented("data file '", raw, "' is on another file system");
-  }
-  return JoinPath(root, path);
-}
-
 std::shared_ptr<arrow::DataType> CommitTimestampType() {
   return arrow::timestamp(arrow::TimeUnit::MICRO, "UTC");
 }
@@ -87,7 +78,7 @@ Result<std::shared_ptr<ChangeFeedTableProvider>> ChangeFeedTableProvider::Make(
   for (const auto& change : state->plan.files) {
     State::File f;
     f.change = &change;
-    ARROW_ASSIGN_OR_RAISE(f.path, DataFilePath(state->root, change.path));
+    ARROW_ASSIGN_OR_RAISE(f.path, internal::DataFilePath(state->root, change.path));
     for (size_t p = 0; p < state->partition_fields.size(); ++p) {
       const auto& field = state->partition_fields[p];
       auto it = change.partition_values.find(state->partition_physical[p]);

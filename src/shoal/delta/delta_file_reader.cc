@@ -275,6 +275,15 @@ Result<std::shared_ptr<arrow::Array>> ToLogical(const std::shared_ptr<arrow::Arr
   return arrow::MakeArray(data);
 }
 
+Result<std::string> DataFilePath(const std::string& root, const std::string& raw) {
+  std::string path = DecodeActionPath(raw);
+  if (!path.empty() && path[0] == '/') return path;
+  if (path.find("://") != std::string::npos) {
+    return Status::NotImplemented("data file '", raw, "' is on another file system");
+  }
+  return JoinPath(root, path);
+}
+
 Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRead& read) {
   const std::string& desc = read.out.description;
   std::shared_ptr<std::vector<uint64_t>> deleted;

@@ -81,6 +81,10 @@ class DeltaTableScan : public BasicTableScan {
 /// Open a reader producing `read.out` from the data file.
 Result<std::shared_ptr<arrow::RecordBatchReader>> OpenDataFile(const DataFileRead& read);
 
+/// The local path of a data file from an action's (URL-encoded) `path`: absolute
+/// paths as they are, relative ones under `root`; other file systems are refused.
+Result<std::string> DataFilePath(const std::string& root, const std::string& raw);
+
 /// Return `array` (read from a data file with field `file_field`) renamed and
 /// reshaped to `logical` (physical names or field ids to logical names, missing
 /// nested fields as nulls).

@@ -70,15 +70,6 @@ namespace {
 
 constexpr int64_t kMaxSplitsPerFile = 64;
 
-Result<std::string> DataFilePath(const std::string& root, const std::string& raw) {
-  std::string path = DecodeActionPath(raw);
-  if (!path.empty() && path[0] == '/') return path;
-  if (path.find("://") != std::string::npos) {
-    return Status::NotImplemented("data file '", raw, "' is on another file system");
-  }
-  return JoinPath(root, path);
-}
-
 // Return what `stats` say about column `c` (the same bounds StatsGuarantees uses).
 ColumnRange StatsRange(const ParsedStats& stats, const StatsColumn& c) {
   ColumnRange r;
@@ -429,7 +420,7 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
         continue;
       }
     }
-    ARROW_ASSIGN_OR_RAISE(std::string path, DataFilePath(st.root, file.add->path));
+    ARROW_ASSIGN_OR_RAISE(std::string path, internal::DataFilePath(st.root, file.add->path));
     internal::DataFileRead read;
     read.fs = st.fs;
     read.size = file.add->size;

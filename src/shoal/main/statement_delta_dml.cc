@@ -558,6 +558,43 @@ std::string TableAlias(SessionState* state, const Target& t,
   return FoldIdents(state) && !alias->quoted ? ToLower(alias->name) : alias->name;
 }
 
+/// The common end of DELETE and UPDATE: commit the rewrite (when any file changed)
+/// with commitInfo metrics in Delta's camelCase names, and return the statement's
+/// metrics row in delta-rs's snake_case names. `verb` is "deleted" or "updated".
+Result<std::shared_ptr<QueryResult>> FinishRewrite(
+    SessionState* state, const Target& target, CommitRequest req, const Touched& touched,
+    bool has_where, const std::string& pred_text, const std::string& operation,
+    const std::string& verb, int64_t changed, int64_t copied, int64_t rewrite_ms,
+    std::chrono::steady_clock::time_point start) {
+  const std::string verb_camel = std::string(1, static_cast<char>(verb[0] - 'a' + 'A')) +
+                                 verb.substr(1);
+  std::vector<std::pair<std::string, int64_t>> metrics = {
+      {"num_added_files", static_cast<int64_t>(req.adds.size())},
+      {"num_removed_files", static_cast<int64_t>(req.removes.size())},
+      {"num_" + verb + "_rows", changed},
+      {"num_copied_rows", copied},
+  };
+  if (!req.removes.empty()) {
+    req.operation = operation;
+    if (has_where) req.parameters.Add("predicate", delta::JsonValue::String(pred_text));
+    req.read_files = touched.read_files;
+    req.matcher = touched.matcher;
+    req.predicate = has_where ? pred_text : "TRUE";
+    req.metrics = {{"numAddedFiles", static_cast<int64_t>(req.adds.size())},
+                   {"numRemovedFiles", static_cast<int64_t>(req.removes.size())},
+                   {"num" + verb_camel + "Rows", changed},
+                   {"numCopiedRows", copied},
+                   {"scanTimeMs", touched.scan_ms},
+                   {"rewriteTimeMs", rewrite_ms},
+                   {"executionTimeMs", MillisSince(start)}};
+    ARROW_RETURN_NOT_OK(CommitDml(state, target, std::move(req)).status());
+  }
+  metrics.push_back({"execution_time_ms", MillisSince(start)});
+  metrics.push_back({"scan_time_ms", touched.scan_ms});
+  metrics.push_back({"rewrite_time_ms", rewrite_ms});
+  return MetricsResult(metrics, operation);
+}
+
 Result<std::shared_ptr<QueryResult>> ExecuteDelete(SessionState* state,
                                                    const ast::DeleteStatement& st) {
   auto start = std::chrono::steady_clock::now();
@@ -615,31 +652,8 @@ Result<std::shared_ptr<QueryResult>> ExecuteDelete(SessionState* state,
     }
     req.cdcs = std::move(*cdcs);
   }
-  std::vector<std::pair<std::string, int64_t>> metrics = {
-      {"num_added_files", static_cast<int64_t>(req.adds.size())},
-      {"num_removed_files", static_cast<int64_t>(req.removes.size())},
-      {"num_deleted_rows", deleted},
-      {"num_copied_rows", copied},
-  };
-  if (!req.removes.empty()) {
-    req.operation = "DELETE";
-    if (st.where) req.parameters.Add("predicate", delta::JsonValue::String(pred_text));
-    req.read_files = touched.read_files;
-    req.matcher = touched.matcher;
-    req.predicate = st.where ? pred_text : "TRUE";
-    req.metrics = {{"numAddedFiles", static_cast<int64_t>(req.adds.size())},
-                   {"numRemovedFiles", static_cast<int64_t>(req.removes.size())},
-                   {"numDeletedRows", deleted},
-                   {"numCopiedRows", copied},
-                   {"scanTimeMs", touched.scan_ms},
-                   {"rewriteTimeMs", rewrite_ms},
-                   {"executionTimeMs", MillisSince(start)}};
-    ARROW_RETURN_NOT_OK(CommitDml(state, target, std::move(req)).status());
-  }
-  metrics.push_back({"execution_time_ms", MillisSince(start)});
-  metrics.push_back({"scan_time_ms", touched.scan_ms});
-  metrics.push_back({"rewrite_time_ms", rewrite_ms});
-  return MetricsResult(metrics, "DELETE");
+  return FinishRewrite(state, target, std::move(req), touched, st.where != nullptr, pred_text,
+                       "DELETE", "deleted", deleted, copied, rewrite_ms, start);
 }
 
 Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
@@ -749,30 +763,8 @@ Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
     req.adds = std::move(written->adds);
     rewrite_ms = MillisSince(rw_start);
   }
-  std::vector<std::pair<std::string, int64_t>> metrics = {
-      {"num_added_files", static_cast<int64_t>(req.adds.size())},
-      {"num_removed_files", static_cast<int64_t>(req.removes.size())},
-      {"num_updated_rows", updated},
-      {"num_copied_rows", copied},
-  };
-  if (!req.removes.empty()) {
-    req.operation = "UPDATE";
-    if (st.where) req.parameters.Add("predicate", delta::JsonValue::String(pred_text));
-    req.read_files = touched.read_files;
-    req.matcher = touched.matcher;
-    req.predicate = st.where ? pred_text : "TRUE";
-    req.metrics = {{"numAddedFiles", static_cast<int64_t>(req.adds.size())},
-                   {"numRemovedFiles", static_cast<int64_t>(req.removes.size())},
-                   {"numUpdatedRows", updated},
-                   {"numCopiedRows", copied},
-                   {"scanTimeMs", touched.scan_ms},
-                   {"rewriteTimeMs", rewrite_ms},
-                   {"executionTimeMs", MillisSince(start)}};
-    ARROW_RETURN_NOT_OK(CommitDml(state, target, std::move(req)).status());
-  }
-  metrics.push_back({"execution_time_ms", MillisSince(start)});
-  metrics.push_back({"scan_time_ms", touched.scan_ms});
-  return MetricsResult(metrics, "UPDATE");
+  return FinishRewrite(state, target, std::move(req), touched, st.where != nullptr, pred_text,
+                       "UPDATE", "updated", updated, copied, rewrite_ms, start);
 }
 
 }  // namespace
