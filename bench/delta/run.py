@@ -1,6 +1,6 @@
 """Delta benchmark: Shoal and delta-rs (deltalake) side by side on the same tables.
 
-    python bench/delta/run.py [--quick] [--engines shoal,deltalake] [--runs 3]
+    python bench/delta/run.py [--suite read|write|all] [--quick] [--engines shoal,deltalake] [--runs 3]
 
 Generates the tables once (bench/delta/generate.py; cached under
 bench/data/delta/), then runs every case on every engine, each (engine, case)
@@ -23,6 +23,16 @@ Cases:
   select-noskip  Shoal only: the select-skip query with OPTIONS ('file_skipping'
                  'false'), which turns off partition and statistics skipping
 --quick uses tables 10x smaller (1,000 / 500 commits) and one timed run.
+
+Write suite (--suite write; write_bench.py, write_runner.py, write_data.py), one
+run per (engine, case), each engine in its own process on its own copy:
+  append          write 10M rows (id, x, y, s, k; pyarrow, fixed seed) to a new table
+  merge           MERGE 1M updated + 100k new rows (random ids) into a 10M-row table
+                  (10 files, written by deltalake, cached), on target.id = source.id
+  checkpoint      create a checkpoint of the 100,000-file `ckpt` table (its log
+                  copied: JSON commits + the newest checkpoint), latest version
+  checkpoint-nockpt  the same for the 50,000-file `nockpt` table (5,000 JSON commits)
+--quick: 1M rows / 100k + 10k merge rows, the -quick tables.
 """
 from __future__ import annotations
 
@@ -78,7 +88,22 @@ def main() -> int:
     ap.add_argument("--cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--runs", type=int, help="timed runs per case (default 3, --quick 1)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--suite", choices=["read", "write", "all"], default="read")
+    ap.add_argument("--work-dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                                      "shoal-delta-write-bench"),
+                    help="write suite: where the written tables go (removed after checking)")
     args = ap.parse_args()
+    failures = 0
+    if args.suite in ("read", "all"):
+        failures += read_suite(args)
+    if args.suite in ("write", "all"):
+        import write_bench
+
+        failures += write_bench.write_suite(args)
+    return 1 if failures else 0
+
+
+def read_suite(args) -> int:
     runs = args.runs or (1 if args.quick else 3)
     engines = args.engines.split(",")
     selected = [c for c in cases(args.quick) if not args.cases or c["name"] in args.cases]
@@ -123,7 +148,7 @@ def main() -> int:
     with open(os.path.join(out_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     print(f"report: {os.path.relpath(out_dir, ROOT)}/report.json; wrong answers/errors: {failures}")
-    return 1 if failures else 0
+    return failures
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Maintenance of Delta tables from Python, shaped like delta-rs's DeltaTable:
-``restore``, ``optimize.compact`` / ``optimize.z_order``, ``vacuum``, ``repair``
+``restore``, ``optimize.compact`` / ``optimize.z_order``, ``vacuum``, ``repair``, ``create_checkpoint``
 and ``alter.add_columns`` / ``add_constraint`` / ``drop_constraint`` /
 ``set_table_properties`` / ``unset_table_properties``.
 
@@ -261,10 +261,22 @@ class TableAlterer:
                     ", ".join(_quote_string(k) for k in keys) + ")")
 
 
+def create_checkpoint(self: Any) -> Dict[str, Any]:
+    """Write a checkpoint of the loaded version (``<v>.checkpoint.parquet``) and
+    update ``_delta_log/_last_checkpoint``, as delta-rs's ``create_checkpoint``.
+
+    Returns ``version``, ``num_actions``, ``num_add_files`` and ``size_in_bytes``.
+    """
+    from . import _shoal
+
+    return dict(_shoal.create_delta_checkpoint(self.table_uri, self.version()))
+
+
 def attach(cls: Any) -> None:
     """Add the maintenance methods to DeltaTable."""
     cls.restore = restore
     cls.vacuum = vacuum
     cls.repair = repair
+    cls.create_checkpoint = create_checkpoint
     cls.optimize = property(lambda self: TableOptimizer(self))
     cls.alter = property(lambda self: TableAlterer(self))

@@ -25,7 +25,10 @@
 #include <nanobind/stl/vector.h>
 
 #include "arrow_capsules.h"
+#include "shoal/delta/checkpoint_writer.h"
 #include "shoal/delta/delta_writer.h"
+#include "shoal/delta/snapshot.h"
+#include "shoal/io/file_listing.h"
 #include "shoal/main/delta_expression_evaluator.h"
 #include "shoal/main/session.h"
 #include "shoal/parser/parser.h"
@@ -381,6 +384,34 @@ nb::dict WriteDelta(nb::handle stream, const std::string& path, const std::strin
   return out;
 }
 
+/// Write a checkpoint of the Delta table at `path` at `version` (latest when
+/// unset) and update _last_checkpoint (delta/checkpoint_writer.h); return what
+/// was written as a dict.
+nb::dict CreateDeltaCheckpoint(const std::string& path, std::optional<int64_t> version) {
+  auto run = [&]() -> Result<delta::CheckpointInfo> {
+    ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(path));
+    std::string root = loc.path;
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    delta::SnapshotSpec spec;
+    spec.version = version;
+    ARROW_ASSIGN_OR_RAISE(auto snapshot,
+                          delta::Snapshot::Make(delta::MakeWriteEngine(loc.fs), root, spec));
+    return delta::WriteCheckpoint(*snapshot, loc.fs);
+  };
+  std::optional<Result<delta::CheckpointInfo>> result;
+  {
+    nb::gil_scoped_release release;
+    result.emplace(run());
+  }
+  auto info = Check(std::move(*result));
+  nb::dict out;
+  out["version"] = info.version;
+  out["num_actions"] = info.num_actions;
+  out["num_add_files"] = info.num_add_files;
+  out["size_in_bytes"] = info.size_in_bytes;
+  return out;
+}
+
 }  // namespace
 
 }  // namespace shoal::python
@@ -403,6 +434,9 @@ NB_MODULE(_shoal, m) {
         "configuration"_a, "target_file_size"_a.none(), "schema_mode"_a, "predicate"_a,
         "name"_a.none(), "description"_a.none(),
         "Write an Arrow stream capsule to a Delta table; return what was written.");
+
+  m.def("create_delta_checkpoint", &CreateDeltaCheckpoint, "path"_a, "version"_a.none(),
+        "Write a checkpoint of a Delta table (latest version by default).");
 
   nb::class_<PySession>(m, "Session")
       .def(nb::init<const std::map<std::string, std::string>&>(), "config"_a)

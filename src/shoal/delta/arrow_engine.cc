@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <cstdlib>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -445,6 +446,27 @@ Result<std::string> StorageUri(const std::string& location,
 
 namespace {
 
+std::string& S3ModulePath() {
+  static std::string path;
+  return path;
+}
+
+// Arrow warns (and may crash) at exit when S3 was initialized but never finalized;
+// pyarrow arranges that only when pyarrow.fs is imported. After we initialized S3
+// through the module we loaded, finalize it at process exit. Registered after S3's
+// own lazily constructed statics, so it runs before their destructors.
+void FinalizeS3AtExit() {
+  static std::once_flag once;
+  std::call_once(once, []() {
+    void* handle = ::dlopen(S3ModulePath().c_str(), RTLD_NOW | RTLD_NOLOAD);
+    if (handle == nullptr) return;
+    using FinalizeFn = arrow::Status (*)();
+    static FinalizeFn finalize = reinterpret_cast<FinalizeFn>(
+        ::dlsym(handle, "_ZN5arrow2fs17EnsureS3FinalizedEv"));  // arrow::fs::EnsureS3Finalized
+    if (finalize != nullptr) std::atexit([] { (void)finalize(); });
+  });
+}
+
 // Make S3 available in processes that did not load pyarrow's S3 module: load
 // libarrow_s3 from the directory of the libarrow in use.
 void LoadS3Module() {
@@ -464,7 +486,8 @@ void LoadS3Module() {
     std::string name = lib.substr(slash + 1);  // libarrow.so.2600
     auto so = name.find(".so");
     std::string suffix = so == std::string::npos ? ".so" : name.substr(so);
-    (void)arrow::fs::LoadFileSystemFactories((dir + "/libarrow_s3" + suffix).c_str());
+    S3ModulePath() = dir + "/libarrow_s3" + suffix;
+    (void)arrow::fs::LoadFileSystemFactories(S3ModulePath().c_str());
   });
 }
 
@@ -489,6 +512,7 @@ Result<std::pair<std::shared_ptr<arrow::fs::FileSystem>, std::string>> OpenStora
   if (!fs.ok() && uri.rfind("s3://", 0) == 0) {
     LoadS3Module();
     fs = arrow::fs::FileSystemFromUri(uri, &path);
+    if (fs.ok() && !S3ModulePath().empty()) FinalizeS3AtExit();
   }
   if (!fs.ok()) {
     return Status::FromArgs(fs.status().code(), "cannot open '", location,

@@ -14,6 +14,7 @@
 #include <parquet/properties.h>
 
 #include "shoal/delta/action_writer.h"
+#include "shoal/delta/fail_point.h"
 #include "shoal/delta/log_segment.h"
 
 namespace shoal::delta {
@@ -302,6 +303,7 @@ Result<CheckpointInfo> WriteCheckpointParquet(const Snapshot& snapshot,
       ARROW_RETURN_NOT_OK(maybe_flush());
     }
     ARROW_RETURN_NOT_OK(flush());
+    ShoalFailPoint("delta_mid_checkpoint");
     ARROW_RETURN_NOT_OK(writer->Close());
   } catch (const std::exception& e) {
     return Status::IOError("cannot write the checkpoint of version ", snapshot.version(), ": ",
@@ -327,6 +329,7 @@ Result<CheckpointInfo> WriteCheckpoint(const Snapshot& snapshot,
   hint.Add("sizeInBytes", JsonValue::Number(std::to_string(info.size_in_bytes)));
   hint.Add("numOfAddFiles", JsonValue::Number(std::to_string(info.num_add_files)));
   std::string text = hint.ToJson();
+  ShoalFailPoint("delta_before_last_checkpoint");
   ARROW_RETURN_NOT_OK(WriteReplacing(fs, JoinPath(log_root, "_last_checkpoint"),
                                      [&](const auto& out) { return out->Write(text); }));
   return info;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <random>
 
 #include <arrow/buffer.h>
 
@@ -112,6 +114,61 @@ Status DecodeRoaring32(ByteReader* r, uint64_t high, std::vector<uint64_t>* out)
   return Status::OK();
 }
 
+template <typename T>
+void PutLE(std::string* out, T v) {
+  for (size_t i = 0; i < sizeof(T); ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+void PutBE32(std::string* out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+// One 32-bit Roaring bitmap, portable format without run containers.
+void EncodeRoaring32(const uint64_t* begin, const uint64_t* end, std::string* out) {
+  struct Container {
+    uint16_t key;
+    const uint64_t* begin;
+    const uint64_t* end;
+  };
+  std::vector<Container> containers;
+  for (const uint64_t* p = begin; p != end;) {
+    uint16_t key = static_cast<uint16_t>((*p >> 16) & 0xFFFF);
+    const uint64_t* q = p;
+    while (q != end && static_cast<uint16_t>((*q >> 16) & 0xFFFF) == key) ++q;
+    containers.push_back({key, p, q});
+    p = q;
+  }
+  constexpr uint32_t kSerialCookieNoRun = 12346;
+  PutLE<uint32_t>(out, kSerialCookieNoRun);
+  PutLE<uint32_t>(out, static_cast<uint32_t>(containers.size()));
+  for (const auto& c : containers) {
+    PutLE<uint16_t>(out, c.key);
+    PutLE<uint16_t>(out, static_cast<uint16_t>(c.end - c.begin - 1));
+  }
+  // Offsets of the containers from the start of this bitmap.
+  size_t offset = 8 + 8 * containers.size();
+  for (const auto& c : containers) {
+    PutLE<uint32_t>(out, static_cast<uint32_t>(offset));
+    size_t card = static_cast<size_t>(c.end - c.begin);
+    offset += card <= 4096 ? 2 * card : 8192;
+  }
+  for (const auto& c : containers) {
+    size_t card = static_cast<size_t>(c.end - c.begin);
+    if (card <= 4096) {
+      for (const uint64_t* p = c.begin; p != c.end; ++p) {
+        PutLE<uint16_t>(out, static_cast<uint16_t>(*p & 0xFFFF));
+      }
+    } else {
+      std::vector<uint64_t> words(1024, 0);
+      for (const uint64_t* p = c.begin; p != c.end; ++p) {
+        uint32_t low = static_cast<uint32_t>(*p & 0xFFFF);
+        words[low / 64] |= uint64_t{1} << (low % 64);
+      }
+      for (uint64_t w : words) PutLE<uint64_t>(out, w);
+    }
+  }
+}
+
 std::string UuidText(const std::string& bytes) {
   static const char* hex = "0123456789abcdef";
   std::string out;
@@ -150,6 +207,104 @@ Result<std::string> DecodeZ85(std::string_view text) {
     out.push_back(static_cast<char>((v >> 8) & 0xFF));
     out.push_back(static_cast<char>(v & 0xFF));
   }
+  return out;
+}
+
+Result<std::string> EncodeZ85(std::string_view bytes) {
+  if (bytes.size() % 4 != 0) {
+    return Status::Invalid("cannot encode ", bytes.size(), " bytes as Z85: not a multiple of 4");
+  }
+  std::string out;
+  out.reserve(bytes.size() / 4 * 5);
+  for (size_t i = 0; i < bytes.size(); i += 4) {
+    uint32_t v = 0;
+    for (size_t j = 0; j < 4; ++j) v = (v << 8) | static_cast<uint8_t>(bytes[i + j]);
+    char block[5];
+    for (int j = 4; j >= 0; --j) {
+      block[j] = kZ85Alphabet[v % 85];
+      v /= 85;
+    }
+    out.append(block, 5);
+  }
+  return out;
+}
+
+std::string EncodeRoaringBitmapArray(const std::vector<uint64_t>& sorted_rows) {
+  std::string out;
+  PutLE<uint32_t>(&out, kDvMagic);
+  size_t count_pos = out.size();
+  PutLE<uint64_t>(&out, 0);
+  uint64_t buckets = 0;
+  const uint64_t* p = sorted_rows.data();
+  const uint64_t* end = p + sorted_rows.size();
+  while (p != end) {
+    uint32_t high = static_cast<uint32_t>(*p >> 32);
+    const uint64_t* q = p;
+    while (q != end && static_cast<uint32_t>(*q >> 32) == high) ++q;
+    PutLE<uint32_t>(&out, high);
+    EncodeRoaring32(p, q, &out);
+    ++buckets;
+    p = q;
+  }
+  for (size_t i = 0; i < 8; ++i) out[count_pos + i] = static_cast<char>((buckets >> (8 * i)) & 0xFF);
+  return out;
+}
+
+uint32_t Crc32(std::string_view data) {
+  static const auto table = [] {
+    std::vector<uint32_t> t(256);
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (char ch : data) crc = table[(crc ^ static_cast<uint8_t>(ch)) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+DeletionVectorFileWriter::DeletionVectorFileWriter() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  uuid_.resize(16);
+  for (size_t i = 0; i < 16; i += 8) {
+    uint64_t v = gen();
+    for (size_t j = 0; j < 8; ++j) uuid_[i + j] = static_cast<char>((v >> (8 * j)) & 0xFF);
+  }
+  uuid_[6] = static_cast<char>((static_cast<uint8_t>(uuid_[6]) & 0x0F) | 0x40);  // version 4
+  uuid_[8] = static_cast<char>((static_cast<uint8_t>(uuid_[8]) & 0x3F) | 0x80);  // variant
+  bytes_.push_back(static_cast<char>(1));  // format version
+}
+
+std::string DeletionVectorFileWriter::file_name() const {
+  return "deletion_vector_" + UuidText(uuid_) + ".bin";
+}
+
+Result<DeletionVectorDescriptor> DeletionVectorFileWriter::Add(
+    const std::vector<uint64_t>& sorted_rows) {
+  std::string bitmap = EncodeRoaringBitmapArray(sorted_rows);
+  if (bytes_.size() + bitmap.size() + 8 > 0x7FFFFFFF) {
+    return Status::CapacityError("deletion vector file larger than 2 GiB");
+  }
+  DeletionVectorDescriptor dv;
+  dv.storage_type = "u";
+  ARROW_ASSIGN_OR_RAISE(dv.path_or_inline_dv, EncodeZ85(uuid_));
+  dv.offset = static_cast<int32_t>(bytes_.size());
+  dv.size_in_bytes = static_cast<int32_t>(bitmap.size());
+  dv.cardinality = static_cast<int64_t>(sorted_rows.size());
+  PutBE32(&bytes_, static_cast<uint32_t>(bitmap.size()));
+  bytes_ += bitmap;
+  PutBE32(&bytes_, Crc32(bitmap));
+  ++count_;
+  return dv;
+}
+
+std::vector<uint64_t> MergeRows(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> out;
+  out.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 

@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 
+#include <arrow/array/builder_base.h>
+#include <arrow/array/util.h>
+#include <arrow/array/array_primitive.h>
+#include <arrow/compute/api_vector.h>
 #include <arrow/compute/expression.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/scalar.h>
@@ -28,6 +33,9 @@ struct DeltaTableProvider::State {
   DeltaTableOptions options;
   /// Logical schema (+ the file column when requested).
   std::shared_ptr<arrow::Schema> schema;
+  /// `schema` with partition columns as their value types (not dictionaries):
+  /// filters are bound to it for file and row-group skipping.
+  std::shared_ptr<arrow::Schema> pruning_schema;
   /// Per schema column: index into partition_fields, or -1.
   std::vector<int> partition_slot;
   std::vector<std::shared_ptr<arrow::Field>> partition_fields;
@@ -37,6 +45,9 @@ struct DeltaTableProvider::State {
     const AddFile* add = nullptr;
     /// Typed partition values (empty for unpartitioned tables).
     std::vector<std::shared_ptr<arrow::Scalar>> partition_values;
+    /// With dictionary_partition_values: the same values as dictionary scalars
+    /// (indexes into one table-wide dictionary per column; nulls as null scalars).
+    std::vector<std::shared_ptr<arrow::Scalar>> dictionary_values;
   };
   std::vector<File> files;
 
@@ -115,6 +126,71 @@ ColumnRange StatsRange(const ParsedStats& stats, const StatsColumn& c) {
   return r;  // NaN bounds compare as unknown in the pruner
 }
 
+// Return the schema index of partition column `p`.
+int PartitionColumn(const DeltaTableProvider::State& st, size_t p) {
+  for (size_t c = 0; c < st.partition_slot.size(); ++c) {
+    if (st.partition_slot[c] == static_cast<int>(p)) return static_cast<int>(c);
+  }
+  return -1;
+}
+
+// Give every file of `st` its partition values as dictionary scalars: one
+// dictionary per partition column holding the distinct values of all files (in
+// sorted order), shared by every batch, so operators that need one
+// dictionary across batches (hash grouping) accept the columns.
+Status MakeDictionaryValues(DeltaTableProvider::State* st) {
+  struct Eq {
+    bool operator()(const std::shared_ptr<arrow::Scalar>& a,
+                    const std::shared_ptr<arrow::Scalar>& b) const {
+      return a->Equals(*b);
+    }
+  };
+  for (size_t p = 0; p < st->partition_fields.size(); ++p) {
+    const auto& field = st->schema->field(PartitionColumn(*st, p));
+    const auto& value_type = st->partition_fields[p]->type();
+    std::unordered_map<std::shared_ptr<arrow::Scalar>, int32_t, arrow::Scalar::Hash, Eq> index;
+    std::unique_ptr<arrow::ArrayBuilder> builder;
+    ARROW_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), value_type, &builder));
+    std::vector<int32_t> file_index(st->files.size(), -1);
+    for (size_t i = 0; i < st->files.size(); ++i) {
+      const auto& value = st->files[i].partition_values[p];
+      if (!value->is_valid) continue;
+      auto [it, inserted] = index.emplace(value, static_cast<int32_t>(index.size()));
+      if (inserted) ARROW_RETURN_NOT_OK(builder->AppendScalar(*value));
+      file_index[i] = it->second;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto unsorted, builder->Finish());
+    // Sorted, so index order is value order (the dictionary type is unordered;
+    // this only keeps operators that compare indexes from giving wrong orders).
+    ARROW_ASSIGN_OR_RAISE(auto order, cp::SortIndices(*unsorted));
+    ARROW_ASSIGN_OR_RAISE(auto dictionary, cp::Take(*unsorted, *order));
+    std::vector<int32_t> rank(order->length());
+    const auto& order_values = static_cast<const arrow::UInt64Array&>(*order);
+    for (int64_t k = 0; k < order->length(); ++k) {
+      rank[order_values.Value(k)] = static_cast<int32_t>(k);
+    }
+    for (auto& idx : file_index) {
+      if (idx >= 0) idx = rank[idx];
+    }
+    for (size_t i = 0; i < st->files.size(); ++i) {
+      std::shared_ptr<arrow::Scalar> scalar;
+      if (file_index[i] < 0) {
+        scalar = arrow::MakeNullScalar(field->type());
+      } else {
+        scalar = arrow::DictionaryScalar::Make(
+            std::make_shared<arrow::Int32Scalar>(file_index[i]), dictionary);
+      }
+      if (!scalar->type->Equals(*field->type())) {
+        return Status::Invalid("partition column '", field->name(), "': dictionary type ",
+                               scalar->type->ToString(), " does not match ",
+                               field->type()->ToString());
+      }
+      st->files[i].dictionary_values.push_back(std::move(scalar));
+    }
+  }
+  return Status::OK();
+}
+
 Result<int64_t> ParseIntOption(const std::string& key, const std::string& value) {
   char* end = nullptr;
   long long v = std::strtoll(value.c_str(), &end, 10);
@@ -142,12 +218,13 @@ Result<DeltaTableOptions> ParseDeltaOptions(const std::map<std::string, std::str
       out.spec.timestamp_ms = *us / 1000;
     } else if (key == "file_column_name") {
       out.file_column_name = v;
-    } else if (key == "file_skipping") {
+    } else if (key == "file_skipping" || key == "dictionary_partition_values") {
       std::string b = ToLower(v);
       if (b != "true" && b != "false") {
-        return Status::Invalid("option 'file_skipping' must be true or false, not '", v, "'");
+        return Status::Invalid("option '", key, "' must be true or false, not '", v, "'");
       }
-      out.file_skipping = b == "true";
+      (key == "file_skipping" ? out.file_skipping : out.dictionary_partition_values) =
+          b == "true";
     } else {
       out.storage_options[k] = v;
     }
@@ -188,6 +265,7 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
   const auto& annotated = *snapshot->annotated_schema();
   const auto mode = snapshot->column_mapping_mode();
   arrow::FieldVector fields = logical.fields();
+  arrow::FieldVector value_fields;
   state->partition_slot.assign(fields.size(), -1);
   std::vector<std::string> physical_partition_names;
   for (const auto& p : snapshot->metadata().partition_columns) {
@@ -199,6 +277,9 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
     state->partition_slot[idx] = static_cast<int>(state->partition_fields.size());
     state->partition_fields.push_back(logical.field(idx));
     physical_partition_names.push_back(PhysicalName(*annotated.field(idx), mode));
+    if (options.dictionary_partition_values) {
+      fields[idx] = fields[idx]->WithType(arrow::dictionary(arrow::int32(), fields[idx]->type()));
+    }
   }
   if (!options.file_column_name.empty()) {
     if (logical.GetFieldIndex(options.file_column_name) >= 0) {
@@ -209,7 +290,10 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
     fields.push_back(arrow::field(options.file_column_name, arrow::utf8(), false));
     state->partition_slot.push_back(-1);
   }
+  value_fields = logical.fields();
+  if (state->file_column >= 0) value_fields.push_back(fields[state->file_column]);
   state->schema = arrow::schema(std::move(fields));
+  state->pruning_schema = arrow::schema(std::move(value_fields));
 
   // Per file only what cannot wait: typed partition values (a bad one is an error
   // when the table is opened). Paths and guarantees are made for the files a scan reads.
@@ -235,6 +319,9 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
       }
       f.partition_values.push_back(*value);
     }
+  }
+  if (options.dictionary_partition_values && !state->partition_fields.empty()) {
+    ARROW_RETURN_NOT_OK(MakeDictionaryValues(state.get()));
   }
   return std::shared_ptr<DeltaTableProvider>(new DeltaTableProvider(std::move(state)));
 }
@@ -289,7 +376,7 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
   const Snapshot& snap = *st.snapshot;
   ARROW_ASSIGN_OR_RAISE(auto output_schema, ProjectSchema(*st.schema, request.columns));
   std::optional<cp::Expression> filter;
-  if (st.options.file_skipping) filter = BindPruningFilter(request.filter, *st.schema);
+  if (st.options.file_skipping) filter = BindPruningFilter(request.filter, *st.pruning_schema);
 
   // Data columns to read, and the columns the statistics may talk about.
   const auto& annotated = *snap.annotated_schema();
@@ -444,7 +531,9 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
       if (c == st.file_column) {
         out.constants[j] = std::make_shared<arrow::StringScalar>(DecodeActionPath(file.add->path));
       } else if (st.partition_slot[c] >= 0) {
-        out.constants[j] = file.partition_values[st.partition_slot[c]];
+        out.constants[j] = st.options.dictionary_partition_values
+                               ? file.dictionary_values[st.partition_slot[c]]
+                               : file.partition_values[st.partition_slot[c]];
       }
     }
     if (remaining) {

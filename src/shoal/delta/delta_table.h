@@ -36,10 +36,16 @@ struct DeltaTableOptions {
   /// When set, only these data files (decoded add paths) are part of the table
   /// (DELETE / UPDATE / MERGE rewrite exactly the files they touched).
   std::shared_ptr<const std::set<std::string>> only_files;
+  /// Produce partition columns as dictionary<int32, T> arrays instead of
+  /// materialized values: each batch is a constant dictionary array indexing one
+  /// table-wide dictionary per column (its distinct values over the snapshot's
+  /// files). The table schema reports them as dictionary types.
+  bool dictionary_partition_values = false;
 };
 
 /// Return `options` filled from SQL / Python OPTIONS: 'version', 'timestamp'
-/// (text such as '2026-01-01 00:00:00'), 'file_column_name', 'file_skipping';
+/// (text such as '2026-01-01 00:00:00'), 'file_column_name', 'file_skipping',
+/// 'dictionary_partition_values' (true / false);
 /// other keys are storage options.
 Result<DeltaTableOptions> ParseDeltaOptions(const std::map<std::string, std::string>& options);
 

@@ -30,6 +30,7 @@
 #include "shoal/delta/arrow_engine.h"
 #include "shoal/delta/checkpoint_writer.h"
 #include "shoal/delta/constraints.h"
+#include "shoal/delta/fail_point.h"
 #include "shoal/delta/maintenance.h"
 #include "shoal/delta/log_segment.h"
 #include "shoal/delta/schema.h"
@@ -430,7 +431,7 @@ bool HasNtz(const arrow::DataType& t) {
 Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
                                   const std::map<std::string, std::string>& config) {
   static const std::set<std::string> kUnsupported = {
-      "delta.enableDeletionVectors", "delta.enableRowTracking", "delta.enableInCommitTimestamps",
+      "delta.enableRowTracking", "delta.enableInCommitTimestamps",
       "delta.enableTypeWidening", "delta.enableIcebergCompatV1", "delta.enableIcebergCompatV2"};
   Protocol p;
   p.min_reader_version = 1;
@@ -457,13 +458,19 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
   ARROW_RETURN_NOT_OK(IntProperty(config, "delta.dataSkippingNumIndexedCols", 32).status());
   bool ntz = false;
   for (const auto& f : schema.fields()) ntz = ntz || HasNtz(*f->type());
-  if (ntz) {
-    std::vector<std::string> writer = {"timestampNtz"};
+  auto dv_it = config.find("delta.enableDeletionVectors");
+  bool dv = dv_it != config.end() && ToLower(dv_it->second) == "true";
+  if (ntz || dv) {
+    std::vector<std::string> reader, writer;
+    if (ntz) reader.push_back("timestampNtz");
+    if (ntz) writer.push_back("timestampNtz");
+    if (dv) reader.push_back("deletionVectors");
+    if (dv) writer.insert(writer.end(), {"deletionVectors", "appendOnly", "invariants"});
     if (p.min_writer_version >= 4) writer.push_back("changeDataFeed");
     if (p.min_writer_version >= 3) writer.push_back("checkConstraints");
     p.min_reader_version = 3;
     p.min_writer_version = 7;
-    p.reader_features = std::vector<std::string>{"timestampNtz"};
+    p.reader_features = reader;
     p.writer_features = writer;
   }
   return p;
@@ -708,6 +715,7 @@ Result<DeltaWriteResult> WriteDeltaTable(const std::string& location,
     writer.Abort();
     return st.WithMessage("cannot write to Delta table '", location, "': ", st.message());
   }
+  ShoalFailPoint("delta_after_data_files");
 
   result.num_rows = writer.num_rows();
   result.num_files = static_cast<int64_t>(adds.size());

@@ -178,8 +178,12 @@ std::optional<CheckpointChoice> PickCheckpoint(const std::vector<LogFile>& files
 
 }  // namespace
 
-Result<LogSegment> BuildLogSegment(const Engine& engine, const std::string& table_root,
-                                   std::optional<int64_t> version) {
+namespace {
+
+/// One listing of the log; `*listing_gap` is set when a commit is missing
+/// between the ones listed (possibly a listing that raced a concurrent commit).
+Result<LogSegment> BuildLogSegmentOnce(const Engine& engine, const std::string& table_root,
+                                       std::optional<int64_t> version, bool* listing_gap) {
   if (version && *version < 0) {
     return Status::Invalid("invalid version ", *version, " of Delta table '", table_root,
                            "': versions start at 0");
@@ -249,6 +253,7 @@ Result<LogSegment> BuildLogSegment(const Engine& engine, const std::string& tabl
                                "' and has no checkpoint before it (versions 0 to ",
                                c->version - 1, " are missing)");
       }
+      *listing_gap = true;
       return Status::Invalid("the log of Delta table '", table_root, "' is missing version ",
                              expected, ": '", c->name(), "' follows '",
                              previous ? previous->name() : seg.checkpoint_parts.front().name(),
@@ -263,11 +268,29 @@ Result<LogSegment> BuildLogSegment(const Engine& engine, const std::string& tabl
       return Status::Invalid("cannot load version ", seg.version, " of Delta table '", table_root,
                              "': no commit or checkpoint for it is left in the log");
     }
+    *listing_gap = true;
     return Status::Invalid("the log of Delta table '", table_root, "' is missing version ",
                            expected, " (needed to load version ", seg.version, ")");
   }
   if (!seg.commits.empty()) seg.timestamp_ms = seg.commits.back().file.last_modified_ms;
   return seg;
+}
+
+}  // namespace
+
+Result<LogSegment> BuildLogSegment(const Engine& engine, const std::string& table_root,
+                                   std::optional<int64_t> version) {
+  // A directory listing that runs while other writers commit may miss a file
+  // created during the listing yet return a later one (readdir gives no
+  // guarantee for entries added meanwhile), which looks like a gap in the log.
+  // A file that existed before a listing started is always returned, so list
+  // again: a real gap stays, a racy one is gone.
+  constexpr int kListAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    bool listing_gap = false;
+    auto seg = BuildLogSegmentOnce(engine, table_root, version, &listing_gap);
+    if (seg.ok() || !listing_gap || attempt == kListAttempts) return seg;
+  }
 }
 
 Result<std::vector<LogFile>> ListCommitFiles(const Engine& engine, const std::string& table_root) {

@@ -7,6 +7,7 @@
 
 #include "shoal/common/strings.h"
 #include "shoal/delta/action_writer.h"
+#include "shoal/delta/fail_point.h"
 #include "shoal/delta/log_segment.h"
 #include "shoal/delta/schema.h"
 
@@ -209,7 +210,7 @@ Status WriteTransaction::CheckConflicts(int64_t winner, const ActionBatch& actio
     std::set<std::string> ours;
     for (const auto& r : removes_) ours.insert(DecodeActionPath(r.path));
     for (const auto& r : actions.removes) {
-      if (r.data_change && ours.count(DecodeActionPath(r.path))) {
+      if (ours.count(DecodeActionPath(r.path))) {  // any remove, also dataChange = false
         return conflict("removed file '" + r.path + "', which this transaction also removes");
       }
     }
@@ -218,7 +219,7 @@ Status WriteTransaction::CheckConflicts(int64_t winner, const ActionBatch& actio
   if (read_tracked_) {
     std::set<std::string> read(read_paths_.begin(), read_paths_.end());
     for (const auto& r : actions.removes) {
-      if (r.data_change && read.count(DecodeActionPath(r.path))) {
+      if (read.count(DecodeActionPath(r.path))) {  // e.g. OPTIMIZE compacted a file we read
         return conflict("removed file '" + r.path + "', which this transaction read");
       }
     }
@@ -267,8 +268,10 @@ Result<CommitResult> WriteTransaction::Commit(int32_t max_attempts) {
   for (int32_t attempt = 1; attempt <= max_attempts; ++attempt) {
     ARROW_ASSIGN_OR_RAISE(std::string text, CommitText(version, NowMs()));
     std::string path = JoinPath(log_root, VersionPrefix(version) + ".json");
+    ShoalFailPoint("delta_before_commit_put");
     Status st = engine_->storage->PutIfAbsent(path, arrow::Buffer::FromString(std::move(text)));
     if (st.ok()) {
+      ShoalFailPoint("delta_after_commit_put");
       result.version = version;
       result.attempts = attempt;
       return result;

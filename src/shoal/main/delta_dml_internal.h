@@ -18,6 +18,7 @@
 
 #include "shoal/common/status.h"
 #include "shoal/delta/constraints.h"
+#include "shoal/delta/deletion_vector.h"
 #include "shoal/delta/delta_table.h"
 #include "shoal/delta/dml.h"
 #include "shoal/delta/transaction.h"
@@ -162,11 +163,45 @@ struct CommitRequest {
   std::vector<std::pair<std::string, int64_t>> metrics;  ///< commitInfo.operationMetrics
   std::vector<delta::RemoveFile> removes;
   std::vector<delta::AddFile> adds;
+  /// Existing data files added again with a new deletion vector (committed
+  /// after `adds`; never deleted when the commit fails).
+  std::vector<delta::AddFile> dv_adds;
+  /// Other files written for the commit (table-relative, e.g. deletion vector
+  /// files), deleted when the commit fails.
+  std::vector<std::string> written_files;
   std::vector<delta::CdcFile> cdcs;
   std::vector<std::string> read_files;
   std::shared_ptr<const delta::FileMatcher> matcher;  ///< null: any added file conflicts
   std::string predicate;
 };
+
+/// Return true when DELETE / UPDATE mark rows with deletion vectors: the table
+/// has delta.enableDeletionVectors = true and the deletionVectors writer feature.
+bool DeletionVectorsEnabled(const Target& target);
+
+/// Return the file-global indexes (sorted) of the rows of data file `add` that
+/// satisfy `pred` (SQL over the table's columns, the table called `alias`) and
+/// are not deleted by its current deletion vector; `*num_rows` gets the file's
+/// physical row count. Reads the whole file.
+Result<std::vector<uint64_t>> MatchingRowIndexes(SessionState* state, const Target& target,
+                                                 const delta::AddFile& add,
+                                                 const std::string& alias,
+                                                 const std::string& pred,
+                                                 const std::string& context, int64_t* num_rows);
+
+/// Mark the `n` rows of data file `add` matching `pred` deleted: merged with the
+/// file's current deletion vector into `dv_file`, the file added again with it
+/// to `req->dv_adds` (its remove is the caller's). When no row would be left
+/// the file is only removed.
+Status MarkRowsDeleted(SessionState* state, const Target& target, const delta::AddFile& add,
+                       int64_t n, const std::string& alias, const std::string& pred,
+                       const std::string& context, int64_t now_ms,
+                       delta::DeletionVectorFileWriter* dv_file, CommitRequest* req);
+
+/// Write `dv_file` (when not empty) to the table root and list it in
+/// `req->written_files`.
+Status WriteDeletionVectorFile(const Target& target, const delta::DeletionVectorFileWriter& dv_file,
+                               const std::string& context, CommitRequest* req);
 
 /// Commit `request` against the target's snapshot (deleting the added files
 /// when the commit fails), write a due checkpoint, refresh the catalog entry.

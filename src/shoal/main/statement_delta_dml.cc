@@ -6,6 +6,10 @@
 //   2. rewrite: files whose every row matches are removed without reading
 //      them (DELETE); the others are read again (only them) and their
 //      surviving / updated rows written to new files;
+//      With delta.enableDeletionVectors (and the deletionVectors feature),
+//      DELETE instead marks the matching rows of partly deleted files in a
+//      deletion vector (delta_dml_dv.cc): one deletion_vector_<uuid>.bin per
+//      commit, each file removed and added again with its merged vector;
 //   3. commit: removes + adds, the files read and the predicate for the
 //      conflict check, commitInfo with operation DELETE / UPDATE and metrics.
 // The statement returns one row of metrics (delta-rs names).
@@ -20,6 +24,7 @@
 #include "shoal/common/strings.h"
 #include "shoal/delta/action_writer.h"
 #include "shoal/delta/checkpoint_writer.h"
+#include "shoal/delta/deletion_vector.h"
 #include "shoal/delta/delta_writer.h"
 #include "shoal/function/function_catalog.h"
 #include "shoal/main/delta_dml_internal.h"
@@ -444,6 +449,9 @@ Result<int64_t> CommitDml(SessionState* state, const Target& target, CommitReque
     for (const auto& c : request.cdcs) {
       (void)target.fs->DeleteFile(delta::JoinPath(target.root, delta::DecodeActionPath(c.path)));
     }
+    for (const auto& f : request.written_files) {
+      (void)target.fs->DeleteFile(delta::JoinPath(target.root, f));
+    }
   };
   auto tx = delta::WriteTransaction::ForSnapshot(target.snapshot);
   if (!tx.ok()) {
@@ -455,6 +463,7 @@ Result<int64_t> CommitDml(SessionState* state, const Target& target, CommitReque
   for (const auto& [k, v] : request.metrics) t.SetMetric(k, v);
   t.RemoveFiles(request.removes);
   t.AddFiles(request.adds);
+  t.AddFiles(request.dv_adds);
   t.AddChangeFiles(request.cdcs);
   if (!request.cdcs.empty()) t.SetMetric("numAddedChangeFiles",
                                          static_cast<int64_t>(request.cdcs.size()));
@@ -568,12 +577,21 @@ Result<std::shared_ptr<QueryResult>> FinishRewrite(
     std::chrono::steady_clock::time_point start) {
   const std::string verb_camel = std::string(1, static_cast<char>(verb[0] - 'a' + 'A')) +
                                  verb.substr(1);
+  // Files re-added with a deletion vector are neither added nor removed files.
+  const int64_t dvs_added = static_cast<int64_t>(req.dv_adds.size());
+  const int64_t removed_files = static_cast<int64_t>(req.removes.size()) - dvs_added;
+  int64_t dvs_removed = 0;
+  for (const auto& r : req.removes) dvs_removed += r.deletion_vector ? 1 : 0;
   std::vector<std::pair<std::string, int64_t>> metrics = {
       {"num_added_files", static_cast<int64_t>(req.adds.size())},
-      {"num_removed_files", static_cast<int64_t>(req.removes.size())},
+      {"num_removed_files", removed_files},
       {"num_" + verb + "_rows", changed},
       {"num_copied_rows", copied},
   };
+  if (dvs_added > 0 || dvs_removed > 0) {
+    metrics.push_back({"num_deletion_vectors_added", dvs_added});
+    metrics.push_back({"num_deletion_vectors_removed", dvs_removed});
+  }
   if (!req.removes.empty()) {
     req.operation = operation;
     if (has_where) req.parameters.Add("predicate", delta::JsonValue::String(pred_text));
@@ -581,12 +599,16 @@ Result<std::shared_ptr<QueryResult>> FinishRewrite(
     req.matcher = touched.matcher;
     req.predicate = has_where ? pred_text : "TRUE";
     req.metrics = {{"numAddedFiles", static_cast<int64_t>(req.adds.size())},
-                   {"numRemovedFiles", static_cast<int64_t>(req.removes.size())},
+                   {"numRemovedFiles", removed_files},
                    {"num" + verb_camel + "Rows", changed},
                    {"numCopiedRows", copied},
                    {"scanTimeMs", touched.scan_ms},
                    {"rewriteTimeMs", rewrite_ms},
                    {"executionTimeMs", MillisSince(start)}};
+    if (dvs_added > 0 || dvs_removed > 0) {
+      req.metrics.push_back({"numDeletionVectorsAdded", dvs_added});
+      req.metrics.push_back({"numDeletionVectorsRemoved", dvs_removed});
+    }
     ARROW_RETURN_NOT_OK(CommitDml(state, target, std::move(req)).status());
   }
   metrics.push_back({"execution_time_ms", MillisSince(start)});
@@ -610,15 +632,26 @@ Result<std::shared_ptr<QueryResult>> ExecuteDelete(SessionState* state,
   CommitRequest req;
   auto rewrite = std::make_shared<std::set<std::string>>();
   int64_t deleted = 0;
+  const bool use_dv = DeletionVectorsEnabled(target);
+  delta::DeletionVectorFileWriter dv_file;
+  auto dv_start = std::chrono::steady_clock::now();
   for (const auto& [path, n] : touched.rows_by_file) {
     auto it = by_path.find(path);
     if (it == by_path.end()) return Status::Invalid("internal: unknown file '", path, "'");
+    const delta::AddFile& add = *it->second;
     deleted += n;
-    req.removes.push_back(delta::RemoveForFile(*it->second, now));
-    auto live = LiveRows(*it->second);
-    if (!live || *live != n) rewrite->insert(path);
+    req.removes.push_back(delta::RemoveForFile(add, now));
+    auto live = LiveRows(add);
+    if (live && *live == n) continue;  // every row goes: remove the file
+    if (!use_dv) {
+      rewrite->insert(path);
+      continue;
+    }
+    ARROW_RETURN_NOT_OK(MarkRowsDeleted(state, target, add, n, alias, pred, context, now,
+                                        &dv_file, &req));
   }
-  int64_t copied = 0, rewrite_ms = 0;
+  ARROW_RETURN_NOT_OK(WriteDeletionVectorFile(target, dv_file, context, &req));
+  int64_t copied = 0, rewrite_ms = use_dv ? MillisSince(dv_start) : 0;
   if (!rewrite->empty()) {
     auto rw_start = std::chrono::steady_clock::now();
     ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, false, rewrite));
@@ -647,6 +680,9 @@ Result<std::shared_ptr<QueryResult>> ExecuteDelete(SessionState* state,
     if (!cdcs.ok()) {
       for (const auto& a : req.adds) {
         (void)target.fs->DeleteFile(delta::JoinPath(target.root, delta::DecodeActionPath(a.path)));
+      }
+      for (const auto& f : req.written_files) {
+        (void)target.fs->DeleteFile(delta::JoinPath(target.root, f));
       }
       return cdcs.status();
     }
@@ -694,12 +730,27 @@ Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
   int64_t now = NowMs();
   CommitRequest req;
   auto rewrite = std::make_shared<std::set<std::string>>();
+  // With deletion vectors the updated rows are marked deleted in their files and
+  // only they are written (new values) to new files.
+  const bool use_dv = DeletionVectorsEnabled(target);
+  delta::DeletionVectorFileWriter dv_file;
   for (const auto& [path, n] : touched.rows_by_file) {
     auto it = by_path.find(path);
     if (it == by_path.end()) return Status::Invalid("internal: unknown file '", path, "'");
     req.removes.push_back(delta::RemoveForFile(*it->second, now));
     rewrite->insert(path);
+    auto live = LiveRows(*it->second);
+    if (use_dv && !(live && *live == n)) {
+      ARROW_RETURN_NOT_OK(MarkRowsDeleted(state, target, *it->second, n, alias, pred, context,
+                                          now, &dv_file, &req));
+    }
   }
+  ARROW_RETURN_NOT_OK(WriteDeletionVectorFile(target, dv_file, context, &req));
+  auto delete_dv_file = [&]() {
+    for (const auto& f : req.written_files) {
+      (void)target.fs->DeleteFile(delta::JoinPath(target.root, f));
+    }
+  };
   int64_t updated = 0, copied = 0, rewrite_ms = 0;
   if (!rewrite->empty()) {
     auto rw_start = std::chrono::steady_clock::now();
@@ -736,10 +787,16 @@ Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
     post_select += QuoteIdent(alias) + "." + QuoteIdent(kFileCol) + " AS " + QuoteIdent(kFileCol);
     q += "CASE WHEN " + pred + " THEN 1 ELSE 0 END AS " + QuoteIdent(kActCol) + " FROM " +
          tmp->sql_name() + " AS " + QuoteIdent(alias);
-    ARROW_ASSIGN_OR_RAISE(auto query, StartQuery(state, q, context));
-    TallyReader tally(query->reader);
+    if (use_dv) q += " WHERE " + pred + " IS TRUE";
+    auto query = StartQuery(state, q, context);
+    if (!query.ok()) {
+      delete_dv_file();
+      return query.status();
+    }
+    TallyReader tally((*query)->reader);
     auto written = WriteRows(target, &tally);
     if (!written.ok()) {
+      delete_dv_file();
       return written.status().WithMessage(context, ": ", written.status().message());
     }
     if (ChangeDataFeedEnabled(target)) {
@@ -753,6 +810,7 @@ Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
           (void)target.fs->DeleteFile(
               delta::JoinPath(target.root, delta::DecodeActionPath(a.path)));
         }
+        delete_dv_file();
         return cdcs.status();
       }
       req.cdcs = std::move(*cdcs);
