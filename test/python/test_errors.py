@@ -1,6 +1,7 @@
 """Errors carry the engine's message; Ctrl-C interrupts running queries."""
 
 import _thread
+import signal
 import threading
 import time
 
@@ -49,7 +50,17 @@ def _slow_query(ctx):
     return ctx.sql("SELECT count(*) FROM t a, t b, t c WHERE a.x + b.x + c.x = -1")
 
 
-def test_keyboard_interrupt_stops_collect(ctx):
+@pytest.fixture
+def sigint_raises():
+    """Python's own SIGINT handler for the test's duration: a process started in the
+    background by a non-interactive shell inherits SIGINT as ignored, and then
+    `_thread.interrupt_main()` does nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_keyboard_interrupt_stops_collect(ctx, sigint_raises):
     df = _slow_query(ctx)
     timer = threading.Timer(0.5, _thread.interrupt_main)
     timer.start()
