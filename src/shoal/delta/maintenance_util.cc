@@ -29,12 +29,7 @@ int64_t NowMillis() {
 }
 
 Result<std::string> TableFilePath(const std::string& root, const std::string& raw) {
-  std::string path = DecodeActionPath(raw);
-  if (!path.empty() && path[0] == '/') return path;
-  if (path.find("://") != std::string::npos) {
-    return Status::NotImplemented("data file '", raw, "' is on another file system");
-  }
-  return JoinPath(root, path);
+  return internal::DataFilePath(root, raw);
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> PartitionValuesBatch(const Snapshot& snapshot,
