@@ -127,6 +127,15 @@ class IntKeyMap : public GroupKeyMap {
         arrow::ArrayData::Make(arrow::uint32(), length, {nullptr, std::move(ids_buf)}, 0));
   }
 
+  /// Grow the table once so `n` more groups fit under the 3/4 load factor.
+  Status ReserveForMore(int64_t n) {
+    if ((size_ + n) * 4 <= capacity_ * 3) return Status::OK();
+    uint64_t cap = capacity_;
+    while ((size_ + n) * 4 > cap * 3) cap *= 2;
+    if (!Rehash(cap)) return Status::OutOfMemory("aggregate hash table");
+    return Status::OK();
+  }
+
   Result<std::shared_ptr<arrow::Array>> Merge(GroupKeyMap& other_map) override {
     auto* other = dynamic_cast<IntKeyMap*>(&other_map);
     if (other == nullptr || other->width_ != width_) return GroupKeyMap::Merge(other_map);
@@ -135,11 +144,7 @@ class IntKeyMap : public GroupKeyMap {
     uint32_t* ids = reinterpret_cast<uint32_t*>(ids_buf->mutable_data());
     // Size the table once for all of other's groups, then insert them in blocks,
     // prefetching each block's slots.
-    if ((size_ + n) * 4 > capacity_ * 3) {
-      uint64_t cap = capacity_;
-      while ((size_ + n) * 4 > cap * 3) cap *= 2;
-      if (!Rehash(cap)) return Status::OutOfMemory("aggregate hash table");
-    }
+    ARROW_RETURN_NOT_OK(ReserveForMore(n));
     for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
       const int64_t b1 = std::min(n, b0 + kBlock);
       for (int64_t g = b0; g < b1; ++g) {
@@ -169,11 +174,7 @@ class IntKeyMap : public GroupKeyMap {
     }
     ARROW_ASSIGN_OR_RAISE(auto ids_buf, arrow::AllocateBuffer(n * sizeof(uint32_t)));
     uint32_t* ids = reinterpret_cast<uint32_t*>(ids_buf->mutable_data());
-    if ((size_ + n) * 4 > capacity_ * 3) {
-      uint64_t cap = capacity_;
-      while ((size_ + n) * 4 > cap * 3) cap *= 2;
-      if (!Rehash(cap)) return Status::OutOfMemory("aggregate hash table");
-    }
+    ARROW_RETURN_NOT_OK(ReserveForMore(n));
     for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
       const int64_t b1 = std::min(n, b0 + kBlock);
       // The groups are scattered over other's table: prefetch the next block's
