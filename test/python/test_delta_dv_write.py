@@ -169,3 +169,33 @@ def test_update_marks_old_rows_and_writes_only_new_ones(tmp_path, partition_by):
     want = sorted((i, v if i >= 10 else -2.0) for i, v in want)
     assert values_by_deltalake(path) == want
     assert values_by_shoal(path) == want
+
+
+@pytest.mark.parametrize("start", ["plain", "cdf_and_check"])
+def test_alter_enables_deletion_vectors_on_an_existing_table(tmp_path, start):
+    # A table delta-rs wrote with a legacy protocol: enabling deletion vectors
+    # upgrades it to table features, keeping what the legacy versions implied.
+    path = str(tmp_path / "t")
+    deltalake.write_deltalake(path, data(0, 30))
+    ctx = shoal.SessionContext()
+    ctx.sql(f"CREATE EXTERNAL TABLE t STORED AS DELTATABLE LOCATION '{path}'").collect()
+    if start == "cdf_and_check":
+        ctx.sql("ALTER TABLE t ADD CONSTRAINT id_ok CHECK (id >= 0)").collect()
+        ctx.sql("ALTER TABLE t SET TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true')").collect()
+    ctx.sql("ALTER TABLE t SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')").collect()
+    proto = deltalake.DeltaTable(path).protocol()
+    assert (proto.min_reader_version, proto.min_writer_version) == (3, 7)
+    assert proto.reader_features == ["deletionVectors"]
+    assert {"deletionVectors", "appendOnly", "invariants"} <= set(proto.writer_features)
+    if start == "cdf_and_check":
+        assert {"checkConstraints", "changeDataFeed"} <= set(proto.writer_features)
+    ctx.sql("DELETE FROM t WHERE id % 4 = 0").collect()
+    want = [i for i in range(30) if i % 4 != 0]
+    assert ids_by_deltalake(path) == want
+    assert ids_by_shoal(path) == want
+    assert glob.glob(os.path.join(path, "deletion_vector_*.bin"))
+    if start == "cdf_and_check":
+        with pytest.raises(Exception, match="id_ok"):
+            ctx.sql("INSERT INTO t VALUES (-1, 'x', 1.0)").collect()
+        changes = deltalake.DeltaTable(path).load_cdf(starting_version=4).read_all()
+        assert sorted(changes["id"].to_pylist()) == [i for i in range(30) if i % 4 == 0]

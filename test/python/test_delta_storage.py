@@ -95,3 +95,19 @@ def test_storage_options_rejected_for_local_tables(tmp_path):
     ctx = shoal.SessionContext()
     with pytest.raises(Exception, match="unknown option 'aws_region'"):
         ctx.register_delta("t", local, storage_options={"aws_region": "us-east-1"})
+
+
+@needs_moto
+def test_s3_session_token_is_accepted(tmp_path, s3_server):
+    # Temporary credentials (key, secret and session token) reach Arrow's S3
+    # client as factory options; moto accepts any token.
+    local = str(tmp_path / "t")
+    shoal.write_delta(pa.table({"id": [1, 2, 3]}), local)
+    _upload_table(s3_server, "bucket3", "t", local)
+    ctx = shoal.SessionContext()
+    opts = dict(_options(s3_server), aws_session_token="FwoGZXIvYXdzEXAMPLE/token+=")
+    ctx.register_delta("t", "s3://bucket3/t", storage_options=opts)
+    assert ctx.sql("SELECT sum(id) AS s FROM t").to_arrow_table().to_pylist() == [{"s": 6}]
+    with pytest.raises(Exception, match="aws_session_token needs aws_access_key_id"):
+        ctx.register_delta("u", "s3://bucket3/t",
+                           storage_options={"aws_session_token": "x", "aws_region": "us-east-1"})

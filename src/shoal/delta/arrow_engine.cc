@@ -291,8 +291,10 @@ Result<std::string> Canonical(const std::string& key, const std::vector<OptionSp
 
 }  // namespace
 
-Result<std::string> StorageUri(const std::string& location,
-                               const std::map<std::string, std::string>& storage_options) {
+Result<StorageTarget> ResolveStorage(const std::string& location,
+                                     const std::map<std::string, std::string>& storage_options) {
+  StorageTarget out;
+  std::string raw_query;  // already URI-encoded (an Azure SAS token)
   auto sep = location.find("://");
   if (sep == std::string::npos) {
     return Status::Invalid("'", location, "' is not a URI (scheme://...)");
@@ -310,7 +312,7 @@ Result<std::string> StorageUri(const std::string& location,
         {"aws_allow_http", {"allow_http"}},
         {"aws_session_token", {"session_token", "aws_token", "token"}},
     };
-    std::string key_id, secret, region, endpoint;
+    std::string key_id, secret, region, endpoint, session_token;
     bool allow_http = false;
     for (const auto& [k, v] : storage_options) {
       ARROW_ASSIGN_OR_RAISE(auto c, Canonical(k, kS3, "S3"));
@@ -319,18 +321,26 @@ Result<std::string> StorageUri(const std::string& location,
       if (c == "aws_region") region = v;
       if (c == "aws_endpoint_url") endpoint = v;
       if (c == "aws_allow_http") { ARROW_ASSIGN_OR_RAISE(allow_http, ParseBoolOption(k, v)); }
-      if (c == "aws_session_token") {
-        return Status::NotImplemented(
-            "storage option '", k, "': Arrow's S3 file system takes a session token only "
-            "from the environment (AWS_SESSION_TOKEN) or an AWS profile, not as an option");
-      }
+      if (c == "aws_session_token") session_token = v;
     }
     if (key_id.empty() != secret.empty()) {
       return Status::Invalid("S3 storage options need both aws_access_key_id and "
                              "aws_secret_access_key (or neither, for the default credentials)");
     }
+    if (!session_token.empty() && key_id.empty()) {
+      return Status::Invalid("S3 storage option aws_session_token needs aws_access_key_id and "
+                             "aws_secret_access_key (temporary credentials come as all three)");
+    }
     scheme = "s3";
-    if (!key_id.empty()) userinfo = UriEscape(key_id) + ":" + UriEscape(secret);
+    if (!session_token.empty()) {
+      // Arrow takes a session token only as a factory option, next to the keys
+      // (a key in both the URI and the options is an error).
+      out.factory_options = {{"access_key", key_id},
+                             {"secret_key", secret},
+                             {"session_token", session_token}};
+    } else if (!key_id.empty()) {
+      userinfo = UriEscape(key_id) + ":" + UriEscape(secret);
+    }
     if (!region.empty()) query.emplace_back("region", region);
     std::string http_scheme = allow_http ? "http" : "";
     if (!endpoint.empty()) {
@@ -375,8 +385,9 @@ Result<std::string> StorageUri(const std::string& location,
         {"azure_storage_dfs_endpoint", {"dfs_endpoint"}},
         {"azure_storage_use_emulator", {"use_emulator", "azure_use_emulator"}},
         {"allow_http", {"azure_allow_http"}},
+        {"azure_storage_sas_key", {"azure_storage_sas_token", "sas_key", "sas_token"}},
     };
-    std::string account, key, client_id, client_secret, tenant, blob, dfs;
+    std::string account, key, client_id, client_secret, tenant, blob, dfs, sas;
     bool allow_http = false, emulator = false;
     for (const auto& [k, v] : storage_options) {
       ARROW_ASSIGN_OR_RAISE(auto c, Canonical(k, kAzure, "Azure"));
@@ -389,6 +400,7 @@ Result<std::string> StorageUri(const std::string& location,
       if (c == "azure_storage_dfs_endpoint") dfs = v;
       if (c == "azure_storage_use_emulator") { ARROW_ASSIGN_OR_RAISE(emulator, ParseBoolOption(k, v)); }
       if (c == "allow_http") { ARROW_ASSIGN_OR_RAISE(allow_http, ParseBoolOption(k, v)); }
+      if (c == "azure_storage_sas_key") sas = v;
     }
     // Arrow's form: abfs[s]://[account[:key]@]container/path (with the account from
     // the option) or abfs[s]://container@account.dfs.core.windows.net/path.
@@ -433,6 +445,15 @@ Result<std::string> StorageUri(const std::string& location,
       query.emplace_back(opt, host);
     }
     if (!tls) query.emplace_back("enable_tls", "false");
+    if (!sas.empty()) {
+      // A SAS token is a query string (sv=...&sig=...), appended as it is: Arrow
+      // configures SAS authentication from the parameters it does not know.
+      if (!key.empty() || !client_id.empty()) {
+        return Status::Invalid("Azure storage options: give one credential, "
+                               "azure_storage_sas_key or an account key or client credentials");
+      }
+      raw_query = sas[0] == '?' ? sas.substr(1) : sas;
+    }
   } else {
     return Status::NotImplemented("URI scheme '", scheme, "' of '", location,
                                   "' is not supported (s3, gs, abfs[s] or file)");
@@ -441,7 +462,15 @@ Result<std::string> StorageUri(const std::string& location,
   for (size_t i = 0; i < query.size(); ++i) {
     uri += (i == 0 ? "?" : "&") + query[i].first + "=" + UriEscape(query[i].second);
   }
-  return uri;
+  if (!raw_query.empty()) uri += (query.empty() ? "?" : "&") + raw_query;
+  out.uri = std::move(uri);
+  return out;
+}
+
+Result<std::string> StorageUri(const std::string& location,
+                               const std::map<std::string, std::string>& storage_options) {
+  ARROW_ASSIGN_OR_RAISE(auto target, ResolveStorage(location, storage_options));
+  return target.uri;
 }
 
 namespace {
@@ -506,12 +535,20 @@ Result<std::pair<std::shared_ptr<arrow::fs::FileSystem>, std::string>> OpenStora
     ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(location, nullptr));
     return std::make_pair(loc.fs, loc.path);
   }
-  ARROW_ASSIGN_OR_RAISE(std::string uri, StorageUri(location, storage_options));
+  ARROW_ASSIGN_OR_RAISE(auto target, ResolveStorage(location, storage_options));
+  const std::string& uri = target.uri;
+  arrow::fs::FileSystemFactoryOptions factory_options;
+  for (const auto& [k, v] : target.factory_options) factory_options.emplace_back(k, v);
   std::string path;
-  auto fs = arrow::fs::FileSystemFromUri(uri, &path);
+  auto open = [&]() {
+    return factory_options.empty()
+               ? arrow::fs::FileSystemFromUri(uri, &path)
+               : arrow::fs::FileSystemFromUriAndOptions(uri, factory_options, &path);
+  };
+  auto fs = open();
   if (!fs.ok() && uri.rfind("s3://", 0) == 0) {
     LoadS3Module();
-    fs = arrow::fs::FileSystemFromUri(uri, &path);
+    fs = open();
     if (fs.ok() && !S3ModulePath().empty()) FinalizeS3AtExit();
   }
   if (!fs.ok()) {

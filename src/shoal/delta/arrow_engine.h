@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <arrow/filesystem/type_fwd.h>
 
@@ -31,10 +33,22 @@ std::shared_ptr<Engine> MakeArrowEngine(std::shared_ptr<arrow::fs::FileSystem> f
 /// allow_http; Azure azure_storage_account_name, azure_storage_account_key,
 /// azure_storage_client_id / client_secret / tenant_id, azure_storage_endpoint
 /// (azure_storage_blob_endpoint), azure_storage_dfs_endpoint, allow_http,
-/// azure_storage_use_emulator. An unknown key (or one Arrow cannot apply, such as
-/// aws_session_token) is an error listing the known keys.
+/// azure_storage_use_emulator, azure_storage_sas_key (sas_token). An unknown key is
+/// an error listing the known keys. Credentials Arrow takes only as factory options
+/// (an S3 aws_session_token with its keys) are not in the URI: see ResolveStorage.
 Result<std::string> StorageUri(const std::string& location,
                                const std::map<std::string, std::string>& storage_options);
+
+/// A remote location as Arrow opens it: a URI plus the backend options that
+/// cannot be written in it (FileSystemFromUriAndOptions).
+struct StorageTarget {
+  std::string uri;
+  std::vector<std::pair<std::string, std::string>> factory_options;
+};
+
+/// Return the URI (as StorageUri) and factory options for `location`.
+Result<StorageTarget> ResolveStorage(const std::string& location,
+                                     const std::map<std::string, std::string>& storage_options);
 
 /// Return the file system and the path inside it for a table `location`: a local
 /// path or file:// URI (no storage options allowed), or a remote URI opened with

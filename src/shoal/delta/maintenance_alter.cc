@@ -60,6 +60,35 @@ Protocol WithWriterFeature(const Protocol& protocol, const std::string& feature,
   return p;
 }
 
+/// Return `protocol` upgraded to table features (reader 3, writer 7) with the
+/// reader-and-writer feature `feature` enabled; the features a legacy protocol
+/// version implied are listed explicitly, as the protocol requires.
+Protocol WithReaderWriterFeature(const Protocol& protocol, const std::string& feature) {
+  Protocol p = protocol;
+  auto add = [](std::vector<std::string>& list, const std::string& f) {
+    if (std::find(list.begin(), list.end(), f) == list.end()) list.push_back(f);
+  };
+  std::vector<std::string> writer = p.writer_features.value_or(std::vector<std::string>{});
+  if (p.min_writer_version < 7) {
+    // Legacy writer versions imply these features (PROTOCOL.md, "Table Features").
+    const int w = p.min_writer_version;
+    if (w >= 2) add(writer, "appendOnly"), add(writer, "invariants");
+    if (w >= 3) add(writer, "checkConstraints");
+    if (w >= 4) add(writer, "changeDataFeed"), add(writer, "generatedColumns");
+    if (w >= 5) add(writer, "columnMapping");
+    if (w >= 6) add(writer, "identityColumns");
+  }
+  std::vector<std::string> reader = p.reader_features.value_or(std::vector<std::string>{});
+  if (p.min_reader_version == 2) add(reader, "columnMapping");
+  add(reader, feature);
+  add(writer, feature);
+  p.min_reader_version = 3;
+  p.min_writer_version = 7;
+  p.reader_features = reader;
+  p.writer_features = writer;
+  return p;
+}
+
 bool SameProtocol(const Protocol& a, const Protocol& b) {
   return a.min_reader_version == b.min_reader_version &&
          a.min_writer_version == b.min_writer_version && a.reader_features == b.reader_features &&
@@ -141,7 +170,7 @@ Result<MaintenanceResult> AlterTable(const TableLocation& table, const AlterTabl
     case Kind::kSetProperties: {
       op = "SET TBLPROPERTIES";
       static const std::set<std::string> kUnsupported = {
-          "delta.enableDeletionVectors", "delta.enableRowTracking",
+          "delta.enableRowTracking",
           "delta.enableInCommitTimestamps", "delta.enableTypeWidening",
           "delta.enableIcebergCompatV1", "delta.enableIcebergCompatV2"};
       JsonValue props = JsonValue::Object();
@@ -159,6 +188,10 @@ Result<MaintenanceResult> AlterTable(const TableLocation& table, const AlterTabl
         }
         if (k == "delta.enableChangeDataFeed" && ToLower(v) == "true") {
           protocol = WithWriterFeature(protocol, "changeDataFeed", 4);
+        }
+        if (k == "delta.enableDeletionVectors" && ToLower(v) == "true") {
+          // Shoal reads and writes deletion vectors: upgrade the protocol.
+          protocol = WithReaderWriterFeature(protocol, "deletionVectors");
         }
         if (k == "delta.appendOnly" && ToLower(v) == "true") {
           protocol = WithWriterFeature(protocol, "appendOnly", 2);
@@ -237,6 +270,15 @@ Result<MaintenanceResult> AlterTable(const TableLocation& table, const AlterTabl
     }
   }
   ARROW_ASSIGN_OR_RAISE(auto tx, WriteTransaction::ForSnapshot(snap));
+  if (change.kind == Kind::kAddConstraint) {
+    // The existing rows were checked: a concurrent commit adding files (which
+    // may hold violating rows) or changing them conflicts, as in Delta's
+    // readWholeTable.
+    std::vector<std::string> read;
+    read.reserve(snap->files().size());
+    for (const auto& f : snap->files()) read.push_back(DecodeActionPath(f.path));
+    tx->ReadFiles(std::move(read), nullptr, "CHECK (" + change.expression + ")");
+  }
   if (!SameProtocol(protocol, snap->protocol())) tx->UpdateProtocol(protocol);
   tx->UpdateMetadata(std::move(m));
   tx->SetOperation(op, std::move(params));

@@ -5,7 +5,12 @@
 #include <arrow/api.h>
 #include <arrow/compute/initialize.h>
 
+#include <filesystem>
+#include <functional>
+
+#include "shoal/delta/action_writer.h"
 #include "shoal/delta/constraints.h"
+#include "shoal/delta/delta_writer.h"
 #include "shoal/delta/maintenance.h"
 
 namespace shoal::delta::test {
@@ -103,6 +108,55 @@ TEST(ConstraintsTest, ProtocolUpgrade) {
   ASSERT_TRUE(p.writer_features);
   EXPECT_EQ(p.writer_features->back(), "checkConstraints");
   EXPECT_EQ(ProtocolWithCheckConstraints(p).writer_features->size(), 2u);
+}
+
+/// Calls `during` once, on its first evaluation, then evaluates as FakeEvaluator.
+class RacingEvaluator : public FakeEvaluator {
+ public:
+  explicit RacingEvaluator(std::function<void()> during) : during_(std::move(during)) {}
+  Result<std::shared_ptr<arrow::Array>> Evaluate(const std::string& expr,
+                                                 const arrow::RecordBatch& batch) const override {
+    if (during_) std::exchange(during_, nullptr)();
+    return FakeEvaluator::Evaluate(expr, batch);
+  }
+
+ private:
+  mutable std::function<void()> during_;
+};
+
+TEST(MaintenanceTest, AddConstraintConflictsWithConcurrentAppend) {
+  ASSERT_TRUE(arrow::compute::Initialize().ok());
+  auto dir = std::filesystem::temp_directory_path() / ("shoal_addcheck_" + NewUuid());
+  std::string root = (dir / "t").string();
+  auto rows = [](std::vector<std::optional<int64_t>> a) {
+    auto batch = Batch(a, std::vector<std::optional<int64_t>>(a.size(), 1));
+    return *arrow::RecordBatchReader::Make({batch}, batch->schema());
+  };
+  DeltaWriteOptions opts;
+  ASSERT_TRUE(WriteDeltaTable(root, rows({1, 2, 3}), opts).ok());
+  auto location = ResolveTableLocation(root);
+  ASSERT_TRUE(location.ok()) << location.status().ToString();
+  AlterTableChange change;
+  change.kind = AlterTableChange::Kind::kAddConstraint;
+  change.constraint_name = "positive";
+  change.expression = "a > 0";
+  // While ADD CONSTRAINT checks the existing rows, another writer appends a
+  // violating row: the constraint must not be committed over it.
+  opts.mode = SaveMode::kAppend;
+  Status appended;
+  RacingEvaluator racing([&] { appended = WriteDeltaTable(root, rows({-5}), opts).status(); });
+  auto added = AlterTable(*location, change, &racing);
+  ASSERT_TRUE(appended.ok()) << appended.ToString();
+  ASSERT_FALSE(added.ok());
+  EXPECT_NE(added.status().message().find("concurrent"), std::string::npos)
+      << added.status().ToString();
+  // Without the race the violation is found in the rows.
+  FakeEvaluator plain;
+  auto again = AlterTable(*location, change, &plain);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("violates"), std::string::npos)
+      << again.status().ToString();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(MaintenanceTest, ParsesRetentionIntervals) {
