@@ -28,6 +28,7 @@
 #include "shoal/delta/checkpoint_writer.h"
 #include "shoal/delta/delta_writer.h"
 #include "shoal/delta/snapshot.h"
+#include "shoal/delta/snapshot_reuse.h"
 #include "shoal/io/file_listing.h"
 #include "shoal/main/delta_expression_evaluator.h"
 #include "shoal/main/session.h"
@@ -392,10 +393,14 @@ nb::dict CreateDeltaCheckpoint(const std::string& path, std::optional<int64_t> v
     ARROW_ASSIGN_OR_RAISE(auto loc, ResolveLocation(path));
     std::string root = loc.path;
     while (root.size() > 1 && root.back() == '/') root.pop_back();
-    delta::SnapshotSpec spec;
-    spec.version = version;
-    ARROW_ASSIGN_OR_RAISE(auto snapshot,
-                          delta::Snapshot::Make(delta::MakeWriteEngine(loc.fs), root, spec));
+    // Reuse the snapshot the DeltaTable just loaded when the log is unchanged.
+    auto snapshot = delta::FindRememberedSnapshot(path, version);
+    if (!snapshot) {
+      delta::SnapshotSpec spec;
+      spec.version = version;
+      ARROW_ASSIGN_OR_RAISE(snapshot,
+                            delta::Snapshot::Make(delta::MakeWriteEngine(loc.fs), root, spec));
+    }
     return delta::WriteCheckpoint(*snapshot, loc.fs);
   };
   std::optional<Result<delta::CheckpointInfo>> result;

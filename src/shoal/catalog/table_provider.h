@@ -137,6 +137,11 @@ class TableProvider {
   virtual std::string kind() const = 0;
   /// Statistics for the optimizer; default: unknown.
   virtual TableStatistics statistics() const { return {}; }
+  /// The same without per-column entries (`columns` may be empty). The optimizer
+  /// asks for this when its plan neither filters, joins nor groups, so a provider
+  /// whose column statistics cost work (aggregating a Delta log's per-file stats)
+  /// overrides it to skip that work; default: statistics().
+  virtual TableStatistics row_statistics() const { return statistics(); }
   /// Plan a scan. May do metadata IO (listing, footers); errors name the file.
   virtual Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const = 0;
   /// True for one-shot sources (a stream) that cannot be scanned twice.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <string_view>
 
 #include <arrow/array.h>
 #include <arrow/compute/api_aggregate.h>
@@ -10,6 +11,7 @@
 #include <arrow/compute/exec.h>
 #include <arrow/record_batch.h>
 #include <arrow/scalar.h>
+#include <arrow/util/key_value_metadata.h>
 #include <arrow/type.h>
 #include <arrow/util/decimal.h>
 
@@ -20,7 +22,10 @@ namespace shoal::delta {
 namespace cp = arrow::compute;
 
 const std::string& ShoalEngineInfo() {
-  static const std::string kInfo = "shoal/0.1.0";
+#ifndef SHOAL_VERSION
+#error "SHOAL_VERSION is set by CMakeLists.txt"
+#endif
+  static const std::string kInfo = std::string("shoal/") + SHOAL_VERSION;
   return kInfo;
 }
 
@@ -136,10 +141,22 @@ int64_t ToMicros(int64_t v, arrow::TimeUnit::type unit) {
 
 Result<std::string> DeltaTypeJson(const arrow::DataType& type, const std::string& column);
 
+/// Field metadata keys carried into the Delta schema (other Arrow metadata,
+/// e.g. Parquet field ids, is not Delta's).
+constexpr const char* kDeltaFieldMetadata[] = {kGenerationExpressionKey};
+
 Result<std::string> FieldJson(const arrow::Field& f) {
   ARROW_ASSIGN_OR_RAISE(auto t, DeltaTypeJson(*f.type(), f.name()));
+  std::string meta;
+  if (f.metadata()) {
+    for (const char* key : kDeltaFieldMetadata) {
+      int i = f.metadata()->FindKey(key);
+      if (i < 0) continue;
+      meta += (meta.empty() ? "" : ",") + JsonQuote(key) + ":" + JsonQuote(f.metadata()->value(i));
+    }
+  }
   return "{\"name\":" + JsonQuote(f.name()) + ",\"type\":" + t +
-         ",\"nullable\":" + (f.nullable() ? "true" : "false") + ",\"metadata\":{}}";
+         ",\"nullable\":" + (f.nullable() ? "true" : "false") + ",\"metadata\":{" + meta + "}}";
 }
 
 Result<std::string> DeltaTypeJson(const arrow::DataType& type, const std::string& column) {
@@ -326,7 +343,7 @@ Result<std::shared_ptr<arrow::Schema>> NormalizeSchemaForDelta(const arrow::Sche
   arrow::FieldVector fields;
   for (const auto& f : schema.fields()) {
     ARROW_ASSIGN_OR_RAISE(auto t, NormalizeType(f->type(), f->name()));
-    fields.push_back(arrow::field(f->name(), t, f->nullable()));
+    fields.push_back(arrow::field(f->name(), t, f->nullable(), f->metadata()));
   }
   return arrow::schema(fields);
 }
@@ -514,9 +531,38 @@ Status StatsCollector::Update(const arrow::RecordBatch& batch) {
       const auto& s = static_cast<const arrow::BooleanScalar&>(*any.scalar());
       if (s.is_valid && s.value) c.has_nan = true;
     }
-    ARROW_ASSIGN_OR_RAISE(auto mm, cp::MinMax(arr, cp::ScalarAggregateOptions(true, 0)));
-    const auto& st = static_cast<const arrow::StructScalar&>(*mm.scalar());
-    auto mn = st.value[0], mx = st.value[1];
+    std::shared_ptr<arrow::Scalar> mn, mx;
+    if (arr->type_id() == arrow::Type::STRING || arr->type_id() == arrow::Type::BINARY) {
+      // Byte-wise bounds over views (the min_max kernel copies every value).
+      const auto& sa = static_cast<const arrow::BinaryArray&>(*arr);
+      bool nulls = sa.null_count() > 0, any = false;
+      std::string_view lo, hi;
+      for (int64_t i = 0; i < sa.length(); ++i) {
+        if (nulls && sa.IsNull(i)) continue;
+        std::string_view v = sa.GetView(i);
+        if (!any) {
+          lo = hi = v;
+          any = true;
+        } else if (v < lo) {
+          lo = v;
+        } else if (hi < v) {
+          hi = v;
+        }
+      }
+      if (!any) continue;
+      if (arr->type_id() == arrow::Type::STRING) {
+        mn = std::make_shared<arrow::StringScalar>(std::string(lo));
+        mx = std::make_shared<arrow::StringScalar>(std::string(hi));
+      } else {
+        mn = std::make_shared<arrow::BinaryScalar>(std::string(lo));
+        mx = std::make_shared<arrow::BinaryScalar>(std::string(hi));
+      }
+    } else {
+      ARROW_ASSIGN_OR_RAISE(auto mm, cp::MinMax(arr, cp::ScalarAggregateOptions(true, 0)));
+      const auto& st = static_cast<const arrow::StructScalar&>(*mm.scalar());
+      mn = st.value[0];
+      mx = st.value[1];
+    }
     if (!mn->is_valid || !mx->is_valid) continue;
     if (!c.min) {
       c.min = mn;

@@ -45,8 +45,13 @@ std::string TxnLine(const Transaction& txn);
 /// column and suggesting a cast.
 Result<std::shared_ptr<arrow::Schema>> NormalizeSchemaForDelta(const arrow::Schema& schema);
 
+/// Arrow field metadata key holding a generated column's SQL expression; it is
+/// written to the Delta schema's field metadata under the same key.
+inline constexpr const char kGenerationExpressionKey[] = "delta.generationExpression";
+
 /// Return the Delta schema string (PROTOCOL.md "Schema Serialization Format")
-/// of a normalized schema (see NormalizeSchemaForDelta).
+/// of a normalized schema (see NormalizeSchemaForDelta). Field metadata is kept
+/// only for Delta's keys (kGenerationExpressionKey).
 Result<std::string> SchemaToDeltaString(const arrow::Schema& schema);
 
 /// Return the protocol's text for one partition value (nullopt for null):

@@ -1,6 +1,12 @@
 #include "shoal/delta/checkpoint_writer.h"
 
+#include <algorithm>
+#include <chrono>
+#include <atomic>
 #include <exception>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
 
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_nested.h>
@@ -16,6 +22,7 @@
 #include "shoal/delta/action_writer.h"
 #include "shoal/delta/fail_point.h"
 #include "shoal/delta/log_segment.h"
+#include "shoal/delta/maintenance.h"
 
 namespace shoal::delta {
 
@@ -114,10 +121,13 @@ class RowBuilder {
   }
 
   /// Start a row whose value is in column `col`; return that column's builder.
+  /// The other columns' nulls are counted and appended in runs (rows of one kind
+  /// come together), not one nested null at a time.
   Result<arrow::StructBuilder*> Begin(int col) {
     for (int i = 0; i < kNumCols; ++i) {
-      if (i != col) ARROW_RETURN_NOT_OK(builders_[i]->AppendNull());
+      if (i != col) ++pending_nulls_[i];
     }
+    ARROW_RETURN_NOT_OK(AppendPendingNulls(col));
     auto* s = static_cast<arrow::StructBuilder*>(builders_[col].get());
     ARROW_RETURN_NOT_OK(s->Append());
     ++rows_;
@@ -128,9 +138,10 @@ class RowBuilder {
 
   Result<std::shared_ptr<arrow::RecordBatch>> Flush() {
     arrow::ArrayVector arrays;
-    for (auto& b : builders_) {
+    for (int i = 0; i < kNumCols; ++i) {
+      ARROW_RETURN_NOT_OK(AppendPendingNulls(i));
       std::shared_ptr<arrow::Array> a;
-      ARROW_RETURN_NOT_OK(b->Finish(&a));
+      ARROW_RETURN_NOT_OK(builders_[i]->Finish(&a));
       arrays.push_back(std::move(a));
     }
     auto batch = arrow::RecordBatch::Make(schema_, rows_, std::move(arrays));
@@ -140,7 +151,14 @@ class RowBuilder {
 
  private:
   std::shared_ptr<arrow::Schema> schema_;
+  Status AppendPendingNulls(int col) {
+    int64_t n = pending_nulls_[col];
+    pending_nulls_[col] = 0;
+    return n > 0 ? builders_[col]->AppendNulls(n) : Status::OK();
+  }
+
   std::vector<std::unique_ptr<arrow::ArrayBuilder>> builders_;
+  int64_t pending_nulls_[kNumCols] = {};
   int64_t rows_ = 0;
 };
 
@@ -192,6 +210,27 @@ Status AppendAdd(RowBuilder* rb, const AddFile& a) {
   return AppendInt64(s->field_builder(9), a.default_row_commit_version);
 }
 
+Status AppendRemove(RowBuilder* rb, const RemoveFile& r) {
+  ARROW_ASSIGN_OR_RAISE(auto* s, rb->Begin(kRemove));
+  ARROW_RETURN_NOT_OK(AppendString(s->field_builder(0), r.path));
+  ARROW_RETURN_NOT_OK(AppendInt64(s->field_builder(1), r.deletion_timestamp));
+  ARROW_RETURN_NOT_OK(AppendBool(s->field_builder(2), r.data_change));
+  ARROW_RETURN_NOT_OK(
+      AppendBool(s->field_builder(3), r.partition_values.has_value() && r.size.has_value()));
+  if (r.partition_values) {
+    ARROW_RETURN_NOT_OK(AppendMap(s->field_builder(4), *r.partition_values));
+  } else {
+    ARROW_RETURN_NOT_OK(s->field_builder(4)->AppendNull());
+  }
+  ARROW_RETURN_NOT_OK(AppendInt64(s->field_builder(5), r.size));
+  return AppendDv(s->field_builder(6), r.deletion_vector);
+}
+
+std::string LogicalFileKey(const std::string& path,
+                           const std::optional<DeletionVectorDescriptor>& dv) {
+  return dv ? path + '\n' + dv->UniqueId() : path;
+}
+
 std::string DirOf(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
@@ -218,6 +257,101 @@ Status WriteReplacing(const std::shared_ptr<arrow::fs::FileSystem>& fs, const st
 }
 
 }  // namespace
+
+Result<std::vector<RemoveFile>> CollectTombstones(const Snapshot& snapshot, int64_t now_ms) {
+  const auto& config = snapshot.metadata().configuration;
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  auto it = config.find("delta.deletedFileRetentionDuration");
+  if (it != config.end()) {
+    ARROW_ASSIGN_OR_RAISE(retention_ms,
+                          ParseIntervalMillis("delta.deletedFileRetentionDuration", it->second));
+  }
+  const int64_t cutoff = now_ms - retention_ms;
+  const LogSegment& seg = snapshot.log_segment();
+  const Engine& engine = *snapshot.engine();
+  // The last remove of each logical file, oldest actions first (checkpoint, commits).
+  std::unordered_map<std::string, RemoveFile> last;
+  auto take = [&](ActionBatch&& batch) {
+    for (auto& r : batch.removes) {
+      if (r.deletion_timestamp.value_or(0) <= cutoff) continue;  // expired (or no time)
+      std::string key = LogicalFileKey(r.path, r.deletion_vector);
+      last[key] = std::move(r);
+    }
+    for (const auto& a : batch.adds) {
+      std::string key = LogicalFileKey(a.path, a.deletion_vector);
+      last.erase(key);
+    }
+  };
+  for (const auto& part : seg.checkpoint_parts) {
+    if (part.kind == LogFileKind::kUuidCheckpoint && part.is_json) continue;
+    ARROW_RETURN_NOT_OK(engine.parquet->ReadParquetBatches(
+        part.file, {"remove"}, 64 * 1024, [&](const arrow::RecordBatch& batch) -> Status {
+          ActionBatch actions;
+          ARROW_RETURN_NOT_OK(ParseCheckpointBatch(batch, &actions));
+          take(std::move(actions));
+          return Status::OK();
+        }));
+  }
+  // Commits are read in parallel (engine.tasks), keeping only their unexpired
+  // removes and the keys of their adds, then applied in version order. Within one
+  // commit a file is not both added and removed (protocol), so the order of adds
+  // and removes inside it does not matter.
+  const int64_t n = static_cast<int64_t>(seg.commits.size());
+  std::vector<ActionBatch> kept(n);
+  auto read = [&](int64_t i) -> Status {
+    ARROW_ASSIGN_OR_RAISE(auto actions, ReadCommit(engine, seg.commits[i], seg.table_root));
+    for (auto& r : actions.removes) {
+      if (r.deletion_timestamp.value_or(0) > cutoff) kept[i].removes.push_back(std::move(r));
+    }
+    for (auto& a : actions.adds) {
+      AddFile key;
+      key.path = std::move(a.path);
+      key.deletion_vector = std::move(a.deletion_vector);
+      kept[i].adds.push_back(std::move(key));
+    }
+    return Status::OK();
+  };
+  auto run = [&](const std::function<Status(int64_t)>& task) -> Status {
+    if (engine.tasks && n > 1) return engine.tasks->ParallelFor(n, task);
+    for (int64_t i = 0; i < n; ++i) ARROW_RETURN_NOT_OK(task(i));
+    return Status::OK();
+  };
+  // First only the lines that mention "remove" are decoded: without a recent
+  // remove anywhere (append-only tables) there are no tombstones and the adds
+  // need not be decoded again.
+  std::atomic<bool> any_remove{!last.empty()};
+  ARROW_RETURN_NOT_OK(run([&](int64_t i) -> Status {
+    if (any_remove.load()) return Status::OK();
+    ARROW_ASSIGN_OR_RAISE(auto data, engine.storage->ReadFile(seg.commits[i].file.location));
+    std::string_view text(reinterpret_cast<const char*>(data->data()),
+                          static_cast<size_t>(data->size()));
+    size_t pos = 0;
+    while ((pos = text.find("\"remove\"", pos)) != std::string_view::npos) {
+      size_t begin = text.rfind('\n', pos);
+      begin = begin == std::string_view::npos ? 0 : begin + 1;
+      size_t end = text.find('\n', pos);
+      if (end == std::string_view::npos) end = text.size();
+      ActionBatch batch;
+      Status st = ParseJsonActionLine(text.substr(begin, end - begin), &batch);
+      for (const auto& r : batch.removes) {
+        if (!st.ok() || r.deletion_timestamp.value_or(0) > cutoff) any_remove = true;
+      }
+      if (!st.ok()) any_remove = true;  // decoded (and reported) by ReadCommit below
+      pos = end;
+    }
+    return Status::OK();
+  }));
+  if (any_remove.load()) ARROW_RETURN_NOT_OK(run(read));
+  for (auto& batch : kept) take(std::move(batch));
+  // A file live in the snapshot is no tombstone, whatever the log said before.
+  for (const auto& a : snapshot.files()) last.erase(LogicalFileKey(a.path, a.deletion_vector));
+  std::vector<RemoveFile> out;
+  out.reserve(last.size());
+  for (auto& [key, r] : last) out.push_back(std::move(r));
+  std::sort(out.begin(), out.end(),
+            [](const RemoveFile& a, const RemoveFile& b) { return a.path < b.path; });
+  return out;
+}
 
 std::shared_ptr<arrow::Schema> CheckpointSchema() {
   static const auto kSchema = arrow::schema({
@@ -269,15 +403,25 @@ Result<CheckpointInfo> WriteCheckpointParquet(const Snapshot& snapshot,
                                               std::shared_ptr<arrow::io::OutputStream> out,
                                               int64_t batch_rows) {
   if (batch_rows < 1) batch_rows = 1;
+  ARROW_ASSIGN_OR_RAISE(
+      auto tombstones,
+      CollectTombstones(snapshot, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()));
   auto schema = CheckpointSchema();
   ARROW_ASSIGN_OR_RAISE(auto rb, RowBuilder::Make(schema));
   CheckpointInfo info;
   info.version = snapshot.version();
   ARROW_ASSIGN_OR_RAISE(int64_t start, out->Tell());
   try {
+    // Paths and stats are (nearly) all distinct: a dictionary would only cost
+    // time and memory before falling back to plain encoding.
     auto props = parquet::WriterProperties::Builder()
                      .compression(arrow::Compression::SNAPPY)
                      ->max_row_group_length(batch_rows)
+                     ->disable_dictionary("add.path")
+                     ->disable_dictionary("add.stats")
+                     ->disable_dictionary("remove.path")
                      ->build();
     ARROW_ASSIGN_OR_RAISE(auto writer,
                           parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
@@ -300,6 +444,10 @@ Result<CheckpointInfo> WriteCheckpointParquet(const Snapshot& snapshot,
     for (const auto& a : snapshot.files()) {
       ARROW_RETURN_NOT_OK(AppendAdd(rb.get(), a));
       ++info.num_add_files;
+      ARROW_RETURN_NOT_OK(maybe_flush());
+    }
+    for (const auto& r : tombstones) {
+      ARROW_RETURN_NOT_OK(AppendRemove(rb.get(), r));
       ARROW_RETURN_NOT_OK(maybe_flush());
     }
     ARROW_RETURN_NOT_OK(flush());

@@ -1,14 +1,14 @@
 // Writing classic single-file checkpoints (PROTOCOL.md "Checkpoints") and the
 // _last_checkpoint hint ("Last Checkpoint File").
 //
-// A checkpoint holds the snapshot's protocol, metaData, txn and add actions, one
-// per row, written in row groups of a bounded number of actions. Remove
-// tombstones are not written yet (readers do not need them; VACUUM retention of
-// recently removed files relies on the JSON commits instead).
+// A checkpoint holds the snapshot's protocol, metaData, txn and add actions and
+// the remove tombstones not yet expired, one per row, written in row groups of a
+// bounded number of actions.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <arrow/filesystem/type_fwd.h>
 #include <arrow/io/type_fwd.h>
@@ -29,6 +29,13 @@ struct CheckpointInfo {
 
 /// Return the Arrow schema of a classic checkpoint file.
 std::shared_ptr<arrow::Schema> CheckpointSchema();
+
+/// Return the remove actions a checkpoint of `snapshot` keeps: files whose last
+/// action in the log segment (previous checkpoint, then commits) is a remove,
+/// deleted less than delta.deletedFileRetentionDuration (default 1 week) before
+/// `now_ms`, sorted by path. Removes without a deletionTimestamp count as expired.
+/// Tombstones of v2 checkpoint sidecars are not read.
+Result<std::vector<RemoveFile>> CollectTombstones(const Snapshot& snapshot, int64_t now_ms);
 
 /// Write the checkpoint Parquet of `snapshot` to `out` (which is not closed),
 /// `batch_rows` actions per row group.

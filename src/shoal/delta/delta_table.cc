@@ -18,6 +18,7 @@
 #include "shoal/delta/arrow_engine.h"
 #include "shoal/delta/delta_file_reader_internal.h"
 #include "shoal/delta/stats.h"
+#include "shoal/delta/table_statistics.h"
 #include "shoal/io/file_listing.h"
 #include "shoal/io/pruning.h"
 #include "shoal/io/scan_util.h"
@@ -40,6 +41,7 @@ struct DeltaTableProvider::State {
   std::vector<int> partition_slot;
   std::vector<std::shared_ptr<arrow::Field>> partition_fields;
   int file_column = -1;  ///< Schema index of the file column, or -1.
+  int file_index_column = -1;  ///< Schema index of the file index column, or -1.
 
   struct File {
     const AddFile* add = nullptr;
@@ -51,30 +53,18 @@ struct DeltaTableProvider::State {
   };
   std::vector<File> files;
 
-  // Statistics, decoded on the first scan with a filter on data columns.
+  // Statistics: the snapshot's (decoded once per snapshot), taken on the first
+  // scan with a filter on data columns or the first statistics() call.
   mutable std::once_flag stats_once;
   mutable std::vector<std::shared_ptr<const ParsedStats>> stats;
 
   void DecodeStats() const {
-    std::call_once(stats_once, [this]() {
-      StatsTypes types;
-      const auto& annotated = *snapshot->annotated_schema();
-      for (const auto& f : annotated.fields()) {
-        if (arrow::is_nested(f->type()->id())) continue;
-        types[PhysicalName(*f, snapshot->column_mapping_mode())] = f->type();
-      }
-      stats.resize(files.size());
-      for (size_t i = 0; i < files.size(); ++i) {
-        const AddFile& a = *files[i].add;
-        if (a.stats_parsed) {
-          stats[i] = a.stats_parsed;
-        } else if (a.stats) {
-          auto parsed = ParseStatsJson(*a.stats, types);
-          if (parsed.ok()) stats[i] = std::make_shared<ParsedStats>(std::move(*parsed));
-        }
-      }
-    });
+    std::call_once(stats_once, [this]() { stats = snapshot->file_stats(); });
   }
+
+  // TableProvider::statistics(), aggregated on its first call.
+  mutable std::once_flag table_stats_once;
+  mutable TableStatistics table_stats;
 };
 
 namespace {
@@ -290,8 +280,19 @@ Result<std::shared_ptr<DeltaTableProvider>> DeltaTableProvider::FromSnapshot(
     fields.push_back(arrow::field(options.file_column_name, arrow::utf8(), false));
     state->partition_slot.push_back(-1);
   }
+  if (!options.file_index_column_name.empty()) {
+    if (logical.GetFieldIndex(options.file_index_column_name) >= 0 ||
+        options.file_index_column_name == options.file_column_name) {
+      return Status::Invalid("file_index_column_name '", options.file_index_column_name,
+                             "' is already a column of the table");
+    }
+    state->file_index_column = static_cast<int>(fields.size());
+    fields.push_back(arrow::field(options.file_index_column_name, arrow::int32(), false));
+    state->partition_slot.push_back(-1);
+  }
   value_fields = logical.fields();
   if (state->file_column >= 0) value_fields.push_back(fields[state->file_column]);
+  if (state->file_index_column >= 0) value_fields.push_back(fields[state->file_index_column]);
   state->schema = arrow::schema(std::move(fields));
   state->pruning_schema = arrow::schema(std::move(value_fields));
 
@@ -339,20 +340,111 @@ const std::shared_ptr<arrow::fs::FileSystem>& DeltaTableProvider::filesystem() c
 }
 
 TableStatistics DeltaTableProvider::statistics() const {
+  const State& st = *state_;
+  // Aggregated once per provider (one snapshot, one only_files set): O(files x
+  // columns). When the snapshot's file statistics are decoded already (a scan
+  // with a filter came first), from them, with no parsing. Otherwise each file's
+  // JSON statistics are decoded (only the range-typed columns' bounds, by the
+  // same decoder) and dropped right after aggregation, in parallel chunks: a
+  // query that never filters on data columns (count(*)) does not keep the
+  // statistics of every file in memory. Both give the same result.
+  std::call_once(st.table_stats_once, [&st]() {
+    const Snapshot& snap = *st.snapshot;
+    const auto& annotated = *snap.annotated_schema();
+    std::vector<StatsColumnSource> sources(st.schema->num_fields());
+    StatsTypes types;  // for decoding: the columns whose bounds are reported
+    for (int c = 0; c < st.schema->num_fields(); ++c) {
+      StatsColumnSource& src = sources[c];
+      if (c == st.file_column) {
+        src.kind = StatsColumnSource::Kind::kFilePath;
+      } else if (c == st.file_index_column) {
+        src.kind = StatsColumnSource::Kind::kFileIndex;
+        src.type = arrow::int32();
+      } else if (c < annotated.num_fields() && st.partition_slot[c] >= 0) {
+        src.kind = StatsColumnSource::Kind::kPartition;
+        src.partition_slot = st.partition_slot[c];
+        src.type = st.partition_fields[src.partition_slot]->type();
+        // Dictionary-typed partition columns: bounds would not be of the column's type.
+        src.bounds = !st.options.dictionary_partition_values;
+      } else if (c < annotated.num_fields() &&
+                 !arrow::is_nested(annotated.field(c)->type()->id())) {
+        src.kind = StatsColumnSource::Kind::kData;
+        src.physical_name = PhysicalName(*annotated.field(c), snap.column_mapping_mode());
+        src.type = snap.schema()->field(c)->type();
+        if (TableStatisticsBuilder::ReportsBounds(*src.type)) {
+          types[src.physical_name] = annotated.field(c)->type();
+        }
+      }
+    }
+    const auto* decoded = snap.decoded_file_stats();
+    auto add_range = [&](TableStatisticsBuilder* builder, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const State::File& f = st.files[i];
+        if (st.options.only_files &&
+            !st.options.only_files->count(DecodeActionPath(f.add->path))) {
+          continue;  // not part of this (DML rewrite) table
+        }
+        FileStatsView view;
+        view.index = static_cast<int64_t>(i);
+        view.deleted_rows = f.add->deletion_vector ? f.add->deletion_vector->cardinality : 0;
+        view.partition_values = &f.partition_values;
+        view.size = f.add->size;
+        std::optional<ParsedStats> parsed;
+        if (decoded) {
+          view.stats = i < decoded->size() ? (*decoded)[i].get() : nullptr;
+        } else if (f.add->stats_parsed) {
+          view.stats = f.add->stats_parsed.get();
+        } else if (f.add->stats) {
+          auto p = ParseStatsJson(*f.add->stats, types);
+          if (p.ok()) {
+            parsed = std::move(*p);
+            view.stats = &*parsed;
+          }
+        }
+        builder->Add(view);
+      }
+    };
+    constexpr size_t kChunk = 4096;
+    const size_t n = st.files.size();
+    const size_t chunks = std::max<size_t>((n + kChunk - 1) / kChunk, 1);
+    std::vector<std::unique_ptr<TableStatisticsBuilder>> parts(chunks);
+    for (auto& p : parts) p = std::make_unique<TableStatisticsBuilder>(sources);
+    // Aggregation cannot fail: a file whose statistics do not parse has none.
+    (void)RunTasks(decoded || !snap.engine() ? nullptr : snap.engine()->tasks.get(),
+                   static_cast<int64_t>(chunks), [&](int64_t k) {
+                     size_t begin = static_cast<size_t>(k) * kChunk;
+                     add_range(parts[k].get(), begin, std::min(n, begin + kChunk));
+                     return Status::OK();
+                   });
+    for (size_t k = 1; k < chunks; ++k) parts[0]->Merge(*parts[k]);
+    st.table_stats = parts[0]->Finish();
+  });
+  return st.table_stats;
+}
+
+TableStatistics DeltaTableProvider::row_statistics() const {
+  const State& st = *state_;
   TableStatistics out;
-  int64_t bytes = 0;
-  for (const auto& f : state_->files) bytes += std::max<int64_t>(f.add->size, 0);
-  out.total_bytes = bytes;
-  // Row counts only (cheap): the full statistics are decoded when a filter needs them.
-  int64_t rows = 0;
-  for (const auto& f : state_->files) {
+  int64_t bytes = 0, rows = 0;
+  bool rows_known = true;
+  for (const auto& f : st.files) {
+    if (st.options.only_files && !st.options.only_files->count(DecodeActionPath(f.add->path))) {
+      continue;  // not part of this (DML rewrite) table
+    }
+    bytes += std::max<int64_t>(f.add->size, 0);
+    if (!rows_known) continue;
     auto n = StatsNumRecords(*f.add);
-    if (!n) return out;
-    rows += *n;
-    if (f.add->deletion_vector) rows -= f.add->deletion_vector->cardinality;
+    if (!n) {
+      rows_known = false;
+      continue;
+    }
+    rows += *n - (f.add->deletion_vector ? f.add->deletion_vector->cardinality : 0);
   }
-  out.num_rows = rows;
-  out.exact = true;
+  out.total_bytes = bytes;
+  if (rows_known) {
+    out.num_rows = rows;
+    out.exact = true;
+  }
   return out;
 }
 
@@ -530,6 +622,8 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
       int c = request.columns[j];
       if (c == st.file_column) {
         out.constants[j] = std::make_shared<arrow::StringScalar>(DecodeActionPath(file.add->path));
+      } else if (c == st.file_index_column) {
+        out.constants[j] = std::make_shared<arrow::Int32Scalar>(static_cast<int32_t>(i));
       } else if (st.partition_slot[c] >= 0) {
         out.constants[j] = st.options.dictionary_partition_values
                                ? file.dictionary_values[st.partition_slot[c]]

@@ -28,6 +28,9 @@ struct DeltaTableOptions {
   std::map<std::string, std::string> storage_options;
   /// When not empty, add a utf8 column of this name holding each row's data file.
   std::string file_column_name;
+  /// When not empty, add a non-null int32 column of this name holding the index
+  /// of each row's data file in the snapshot's files() (cheaper than the path).
+  std::string file_index_column_name;
   /// Skip files using partition values and statistics.
   bool file_skipping = true;
   /// A data file of at least twice this many bytes is read by several morsels
@@ -63,7 +66,14 @@ class DeltaTableProvider : public TableProvider {
 
   std::shared_ptr<arrow::Schema> schema() const override;
   std::string kind() const override { return "delta"; }
+  /// Return the exact row count (numRecords minus deletion-vector cardinalities),
+  /// the size, and per column min / max / null count / ndv merged over the live
+  /// files' statistics and partition values (see table_statistics.h). Computed
+  /// on the first call, then cached; time-travel providers have their own.
   TableStatistics statistics() const override;
+  /// Row count (numRecords minus deletion-vector cardinalities) and bytes only:
+  /// no per-file statistics are decoded.
+  TableStatistics row_statistics() const override;
   Result<std::shared_ptr<TableScan>> Scan(const ScanRequest& request) const override;
   Result<std::shared_ptr<TableProvider>> TimeTravel(const TableVersion& at) const override;
   /// Plan the scan and return its counters: the version and the files skipped

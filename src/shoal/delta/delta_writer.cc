@@ -5,23 +5,33 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include <arrow/array.h>
 #include <arrow/buffer.h>
 #include <arrow/builder.h>
 #include <arrow/compute/api_vector.h>
+#include <arrow/compute/exec.h>
 #include <arrow/compute/cast.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/filesystem/localfs.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/record_batch.h>
+#include <arrow/scalar.h>
+#include <arrow/table.h>
 #include <arrow/type.h>
 #include <arrow/util/byte_size.h>
+#include <arrow/util/key_value_metadata.h>
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
@@ -68,101 +78,82 @@ struct PartitionFiles {
   std::shared_ptr<arrow::io::OutputStream> stream;
   std::unique_ptr<parquet::arrow::FileWriter> writer;
   std::unique_ptr<StatsCollector> stats;
-  int64_t bytes_in_group = 0;
+  /// Rows of the row group being gathered (references, not copies): a row group
+  /// is encoded in one go, column by column, straight into the file.
+  std::vector<std::shared_ptr<arrow::RecordBatch>> pending;
+  int64_t pending_rows = 0;
 };
 
-/// Writes data files and collects their add actions.
-class DataWriter {
+/// Rows of one partition directory bound for one lane; `end_group` closes the
+/// lane's row group of that directory after them.
+struct LaneChunk {
+  std::string dir;
+  const PartitionValueMap* values = nullptr;  ///< Owned by the DataWriter.
+  std::shared_ptr<arrow::RecordBatch> data;   ///< File schema (no partition columns).
+  int64_t bytes = 0;
+  bool end_group = false;
+};
+
+/// What every lane shares (read-only, but for the file counter).
+struct LaneShared {
+  std::shared_ptr<arrow::fs::FileSystem> fs;
+  std::string root;
+  std::shared_ptr<arrow::Schema> file_schema;
+  std::shared_ptr<parquet::WriterProperties> props;
+  int64_t target_file_size = 0;
+  int64_t num_indexed_cols = 0;
+  std::atomic<int64_t> file_counter{0};
+};
+
+/// One writer thread with its own open files (one per partition directory),
+/// fed through a queue bounded in bytes.
+class WriterLane {
  public:
-  DataWriter(std::shared_ptr<arrow::fs::FileSystem> fs, std::string root,
-             std::shared_ptr<arrow::Schema> table_schema, std::vector<std::string> partition_cols,
-             int64_t target_file_size, int64_t num_indexed_cols)
-      : fs_(std::move(fs)),
-        root_(std::move(root)),
-        table_schema_(std::move(table_schema)),
-        partition_cols_(std::move(partition_cols)),
-        target_file_size_(std::max<int64_t>(target_file_size, 1)),
-        num_indexed_cols_(num_indexed_cols) {
-    arrow::FieldVector data_fields;
-    for (int i = 0; i < table_schema_->num_fields(); ++i) {
-      const auto& f = table_schema_->field(i);
-      bool is_partition = false;
-      for (const auto& p : partition_cols_) is_partition = is_partition || p == f->name();
-      if (is_partition) {
-        partition_indices_.push_back(i);
-      } else {
-        data_indices_.push_back(i);
-        data_fields.push_back(f);
-      }
+  explicit WriterLane(LaneShared* shared) : shared_(shared) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~WriterLane() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!closing_) aborting_ = true;  // never left waiting for rows
+      ready_.notify_one();
     }
-    // Partition columns in partitionBy order.
-    partition_indices_.clear();
-    for (const auto& p : partition_cols_) {
-      partition_indices_.push_back(table_schema_->GetFieldIndex(p));
-    }
-    file_schema_ = arrow::schema(data_fields);
-    props_ = parquet::WriterProperties::Builder().compression(arrow::Compression::SNAPPY)->build();
+    Stop();
   }
 
-  /// Write one batch (table schema, already conformed).
-  Status Write(const std::shared_ptr<arrow::RecordBatch>& batch) {
-    if (batch->num_rows() == 0) return Status::OK();
-    num_rows_ += batch->num_rows();
-    if (partition_indices_.empty()) return WriteTo(Partition(""), *batch);
-    // Group rows by their partition directory, keeping first-seen order.
-    std::vector<std::string> order;
-    std::unordered_map<std::string, std::vector<int64_t>> rows;
-    std::unordered_map<std::string, PartitionValueMap> values;
-    for (int64_t r = 0; r < batch->num_rows(); ++r) {
-      std::string dir;
-      PartitionValueMap pv;
-      for (int idx : partition_indices_) {
-        const auto& name = table_schema_->field(idx)->name();
-        auto text = PartitionValueText(*batch->column(idx), r);
-        if (!text.ok()) {
-          return text.status().WithMessage("partition column '", name, "': ",
-                                           text.status().message());
-        }
-        if (!dir.empty()) dir += "/";
-        dir += EscapePartitionPathValue(name) + "=" +
-               (*text ? EscapePartitionPathValue(**text) : "__HIVE_DEFAULT_PARTITION__");
-        pv[name] = *text;
-      }
-      auto it = rows.find(dir);
-      if (it == rows.end()) {
-        order.push_back(dir);
-        values[dir] = std::move(pv);
-        it = rows.emplace(dir, std::vector<int64_t>{}).first;
-      }
-      it->second.push_back(r);
-    }
-    for (const auto& dir : order) {
-      const auto& idx = rows[dir];
-      std::shared_ptr<arrow::RecordBatch> part;
-      if (order.size() == 1) {
-        part = batch;
-      } else {
-        arrow::Int64Builder ib;
-        ARROW_RETURN_NOT_OK(ib.AppendValues(idx));
-        ARROW_ASSIGN_OR_RAISE(auto indices, ib.Finish());
-        ARROW_ASSIGN_OR_RAISE(auto taken, cp::Take(batch, indices));
-        part = taken.record_batch();
-      }
-      PartitionFiles& pf = Partition(dir);
-      pf.values = values[dir];
-      ARROW_RETURN_NOT_OK(WriteTo(pf, *part));
-    }
+  /// Queue `chunk`, waiting while the queue holds `max_queued` bytes or more; return
+  /// the lane's error when it failed.
+  Status Push(LaneChunk chunk, int64_t max_queued) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return !status_.ok() || queue_.empty() || queued_ < max_queued; });
+    if (!status_.ok()) return status_;
+    queued_ += chunk.bytes;
+    queue_.push_back(std::move(chunk));
+    ready_.notify_one();
     return Status::OK();
   }
 
-  /// Close every open file and return the add actions.
-  Result<std::vector<AddFile>> Finish() {
-    for (auto& [dir, pf] : partitions_) ARROW_RETURN_NOT_OK(CloseFile(&pf));
-    return std::move(adds_);
+  /// Write what is queued, close every file and stop the thread; return the lane's status.
+  Status Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+      ready_.notify_one();
+    }
+    Stop();
+    return status_;
   }
 
-  /// Delete every file written so far (after a failure).
+  /// Stop the thread (dropping queued rows) and delete every file written.
   void Abort() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      aborting_ = true;
+      queue_.clear();
+      ready_.notify_one();
+      space_.notify_all();
+    }
+    Stop();
     for (auto& [dir, pf] : partitions_) {
       if (pf.writer) {
         try {
@@ -170,75 +161,110 @@ class DataWriter {
         } catch (...) {
         }
         (void)pf.stream->Close();
-        (void)fs_->DeleteFile(pf.full_path);
+        (void)shared_->fs->DeleteFile(pf.full_path);
       }
     }
-    for (const auto& p : written_paths_) (void)fs_->DeleteFile(p);
+    for (const auto& p : written_paths_) (void)shared_->fs->DeleteFile(p);
   }
 
-  int64_t num_rows() const { return num_rows_; }
+  std::vector<AddFile>& adds() { return adds_; }
   int64_t num_bytes() const { return num_bytes_; }
 
  private:
-  PartitionFiles& Partition(const std::string& dir) {
-    auto it = partitions_.find(dir);
-    if (it == partitions_.end()) {
-      it = partitions_.emplace(dir, PartitionFiles{}).first;
-      it->second.dir = dir;
-    }
-    return it->second;
+  void Stop() {
+    if (thread_.joinable()) thread_.join();
   }
 
-  Status WriteTo(PartitionFiles& pf, const arrow::RecordBatch& batch) {
-    arrow::ArrayVector cols;
-    for (int i : data_indices_) cols.push_back(batch.column(i));
-    auto data = arrow::RecordBatch::Make(file_schema_, batch.num_rows(), std::move(cols));
-    if (!pf.writer) ARROW_RETURN_NOT_OK(OpenFile(&pf));
-    try {
-      ARROW_RETURN_NOT_OK(pf.writer->WriteRecordBatch(*data));
-    } catch (const std::exception& e) {
-      return Status::IOError("cannot write '", pf.full_path, "': ", e.what());
-    }
-    ARROW_RETURN_NOT_OK(pf.stats->Update(*data));
-    ARROW_ASSIGN_OR_RAISE(int64_t size, arrow::util::ReferencedBufferSize(*data));
-    pf.bytes_in_group += size;
-    int64_t group_limit = std::min<int64_t>(target_file_size_, 64LL << 20);
-    if (pf.bytes_in_group >= group_limit) {
-      try {
-        ARROW_RETURN_NOT_OK(pf.writer->NewBufferedRowGroup());
-      } catch (const std::exception& e) {
-        return Status::IOError("cannot write '", pf.full_path, "': ", e.what());
+  void Run() {
+    while (true) {
+      LaneChunk chunk;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return aborting_ || closing_ || !queue_.empty(); });
+        if (aborting_) return;
+        if (queue_.empty()) break;  // closing and drained
+        chunk = std::move(queue_.front());
+        queue_.pop_front();
       }
-      pf.bytes_in_group = 0;
-      ARROW_ASSIGN_OR_RAISE(int64_t written, pf.stream->Tell());
-      if (written >= target_file_size_) ARROW_RETURN_NOT_OK(CloseFile(&pf));
+      Status st = WriteChunk(chunk);
+      std::lock_guard<std::mutex> lock(mu_);
+      queued_ -= chunk.bytes;
+      space_.notify_all();
+      if (!st.ok()) {
+        status_ = st;
+        queue_.clear();
+        return;
+      }
     }
+    Status st;
+    for (auto& [dir, pf] : partitions_) {
+      st = CloseFile(&pf);
+      if (!st.ok()) break;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    status_ = st;
+  }
+
+  Status WriteChunk(const LaneChunk& chunk) {
+    auto it = partitions_.find(chunk.dir);
+    if (it == partitions_.end()) {
+      it = partitions_.emplace(chunk.dir, PartitionFiles{}).first;
+      it->second.dir = chunk.dir;
+      if (chunk.values) it->second.values = *chunk.values;
+    }
+    PartitionFiles& pf = it->second;
+    if (!pf.writer) ARROW_RETURN_NOT_OK(OpenFile(&pf));
+    ARROW_RETURN_NOT_OK(pf.stats->Update(*chunk.data));
+    pf.pending.push_back(chunk.data);
+    pf.pending_rows += chunk.data->num_rows();
+    if (chunk.end_group) {
+      ARROW_RETURN_NOT_OK(FlushGroup(&pf));
+      ARROW_ASSIGN_OR_RAISE(int64_t written, pf.stream->Tell());
+      if (written >= shared_->target_file_size) ARROW_RETURN_NOT_OK(CloseFile(&pf));
+    }
+    return Status::OK();
+  }
+
+  /// Encode the gathered rows as one row group. Unbuffered: pages go to the file
+  /// as they are made (only a dictionary-encoded column chunk is held until done).
+  Status FlushGroup(PartitionFiles* pf) {
+    if (pf->pending.empty()) return Status::OK();
+    ARROW_ASSIGN_OR_RAISE(auto table,
+                          arrow::Table::FromRecordBatches(shared_->file_schema, pf->pending));
+    try {
+      ARROW_RETURN_NOT_OK(pf->writer->WriteTable(*table, std::max<int64_t>(pf->pending_rows, 1)));
+    } catch (const std::exception& e) {
+      return Status::IOError("cannot write '", pf->full_path, "': ", e.what());
+    }
+    pf->pending.clear();
+    pf->pending_rows = 0;
     return Status::OK();
   }
 
   Status OpenFile(PartitionFiles* pf) {
     char part[32];
-    std::snprintf(part, sizeof(part), "part-%05lld-", static_cast<long long>(file_counter_++));
+    std::snprintf(part, sizeof(part), "part-%05lld-",
+                  static_cast<long long>(shared_->file_counter.fetch_add(1)));
     std::string name = part + NewUuid() + "-c000.snappy.parquet";
     pf->rel_path = pf->dir.empty() ? name : pf->dir + "/" + name;
-    pf->full_path = JoinPath(root_, pf->rel_path);
-    ARROW_RETURN_NOT_OK(fs_->CreateDir(DirOf(pf->full_path), /*recursive=*/true));
-    ARROW_ASSIGN_OR_RAISE(pf->stream, fs_->OpenOutputStream(pf->full_path));
+    pf->full_path = JoinPath(shared_->root, pf->rel_path);
+    ARROW_RETURN_NOT_OK(shared_->fs->CreateDir(DirOf(pf->full_path), /*recursive=*/true));
+    ARROW_ASSIGN_OR_RAISE(pf->stream, shared_->fs->OpenOutputStream(pf->full_path));
     try {
       ARROW_ASSIGN_OR_RAISE(pf->writer,
-                            parquet::arrow::FileWriter::Open(*file_schema_,
+                            parquet::arrow::FileWriter::Open(*shared_->file_schema,
                                                              arrow::default_memory_pool(),
-                                                             pf->stream, props_));
+                                                             pf->stream, shared_->props));
     } catch (const std::exception& e) {
       return Status::IOError("cannot write '", pf->full_path, "': ", e.what());
     }
-    pf->stats = std::make_unique<StatsCollector>(file_schema_, num_indexed_cols_);
-    pf->bytes_in_group = 0;
+    pf->stats = std::make_unique<StatsCollector>(shared_->file_schema, shared_->num_indexed_cols);
     return Status::OK();
   }
 
   Status CloseFile(PartitionFiles* pf) {
     if (!pf->writer) return Status::OK();
+    ARROW_RETURN_NOT_OK(FlushGroup(pf));
     try {
       ARROW_RETURN_NOT_OK(pf->writer->Close());
     } catch (const std::exception& e) {
@@ -263,23 +289,236 @@ class DataWriter {
     return Status::OK();
   }
 
-  std::shared_ptr<arrow::fs::FileSystem> fs_;
-  std::string root_;
-  std::shared_ptr<arrow::Schema> table_schema_;
-  std::vector<std::string> partition_cols_;
-  int64_t target_file_size_;
-  int64_t num_indexed_cols_;
-  std::vector<int> partition_indices_, data_indices_;
-  std::shared_ptr<arrow::Schema> file_schema_;
-  std::shared_ptr<parquet::WriterProperties> props_;
+  LaneShared* shared_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<LaneChunk> queue_;
+  int64_t queued_ = 0;
+  bool closing_ = false, aborting_ = false;
+  Status status_;
+  std::thread thread_;
+  // Used by the lane's thread only (and by Abort / the owner after it stops).
   std::map<std::string, PartitionFiles> partitions_;
   std::vector<AddFile> adds_;
   std::vector<std::string> written_paths_;
-  int64_t file_counter_ = 0;
-  int64_t num_rows_ = 0;
   int64_t num_bytes_ = 0;
 };
 
+/// Rows per Parquet row group (Arrow's default maximum).
+constexpr int64_t kRowGroupRows = 1024 * 1024;
+/// In-memory (Arrow) bytes per row group at most.
+constexpr int64_t kRowGroupBytes = 64LL << 20;
+
+/// Writes data files and collects their add actions. Rows are cut into row
+/// groups (kRowGroupRows / kRowGroupBytes) and the row groups of each partition
+/// directory go to the writer lanes in turn, so large writes encode and compress
+/// on every core, each lane into its own files. Memory: each lane buffers its
+/// queue (bounded) and one row group per open file.
+class DataWriter {
+ public:
+  DataWriter(std::shared_ptr<arrow::fs::FileSystem> fs, std::string root,
+             std::shared_ptr<arrow::Schema> table_schema, std::vector<std::string> partition_cols,
+             int64_t target_file_size, int64_t num_indexed_cols)
+      : table_schema_(std::move(table_schema)), partition_cols_(std::move(partition_cols)) {
+    arrow::FieldVector data_fields;
+    for (int i = 0; i < table_schema_->num_fields(); ++i) {
+      const auto& f = table_schema_->field(i);
+      bool is_partition = false;
+      for (const auto& p : partition_cols_) is_partition = is_partition || p == f->name();
+      if (!is_partition) {
+        data_indices_.push_back(i);
+        data_fields.push_back(f);
+      }
+    }
+    // Partition columns in partitionBy order.
+    for (const auto& p : partition_cols_) {
+      partition_indices_.push_back(table_schema_->GetFieldIndex(p));
+    }
+    shared_.fs = std::move(fs);
+    shared_.root = std::move(root);
+    shared_.file_schema = arrow::schema(data_fields);
+    shared_.target_file_size = std::max<int64_t>(target_file_size, 1);
+    shared_.num_indexed_cols = num_indexed_cols;
+    group_bytes_ = std::min<int64_t>(shared_.target_file_size, kRowGroupBytes);
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    num_lanes_ = std::min(cores, 4);
+  }
+  ~DataWriter() {
+    for (auto& lane : lanes_) lane->Abort();
+  }
+
+  /// Write one batch (table schema, already conformed).
+  Status Write(const std::shared_ptr<arrow::RecordBatch>& batch) {
+    if (batch->num_rows() == 0) return Status::OK();
+    num_rows_ += batch->num_rows();
+    if (partition_indices_.empty()) return Dispatch("", *batch);
+    // Group rows by their partition directory, keeping first-seen order.
+    std::vector<std::string> order;
+    std::unordered_map<std::string, std::vector<int64_t>> rows;
+    for (int64_t r = 0; r < batch->num_rows(); ++r) {
+      std::string dir;
+      PartitionValueMap pv;
+      for (int idx : partition_indices_) {
+        const auto& name = table_schema_->field(idx)->name();
+        auto text = PartitionValueText(*batch->column(idx), r);
+        if (!text.ok()) {
+          return text.status().WithMessage("partition column '", name, "': ",
+                                           text.status().message());
+        }
+        if (!dir.empty()) dir += "/";
+        dir += EscapePartitionPathValue(name) + "=" +
+               (*text ? EscapePartitionPathValue(**text) : "__HIVE_DEFAULT_PARTITION__");
+        pv[name] = *text;
+      }
+      auto it = rows.find(dir);
+      if (it == rows.end()) {
+        order.push_back(dir);
+        auto& state = dirs_[dir];
+        if (!state.values) state.values = std::make_unique<PartitionValueMap>(std::move(pv));
+        it = rows.emplace(dir, std::vector<int64_t>{}).first;
+      }
+      it->second.push_back(r);
+    }
+    for (const auto& dir : order) {
+      const auto& idx = rows[dir];
+      if (order.size() == 1) {
+        ARROW_RETURN_NOT_OK(Dispatch(dir, *batch));
+        continue;
+      }
+      arrow::Int64Builder ib;
+      ARROW_RETURN_NOT_OK(ib.AppendValues(idx));
+      ARROW_ASSIGN_OR_RAISE(auto indices, ib.Finish());
+      ARROW_ASSIGN_OR_RAISE(auto taken, cp::Take(batch, indices));
+      ARROW_RETURN_NOT_OK(Dispatch(dir, *taken.record_batch()));
+    }
+    return Status::OK();
+  }
+
+  /// Close every open file and return the add actions.
+  Result<std::vector<AddFile>> Finish() {
+    Status st;
+    for (auto& lane : lanes_) {
+      Status s = lane->Finish();
+      if (st.ok()) st = s;
+    }
+    ARROW_RETURN_NOT_OK(st);
+    std::vector<AddFile> adds;
+    for (auto& lane : lanes_) {
+      num_bytes_ += lane->num_bytes();
+      for (auto& a : lane->adds()) adds.push_back(std::move(a));
+    }
+    lanes_.clear();
+    return adds;
+  }
+
+  /// Delete every file written so far (after a failure).
+  void Abort() {
+    for (auto& lane : lanes_) lane->Abort();
+    lanes_.clear();
+  }
+
+  int64_t num_rows() const { return num_rows_; }
+  int64_t num_bytes() const { return num_bytes_; }
+
+ private:
+  /// Where the rows of one partition directory go next.
+  struct DirState {
+    std::unique_ptr<PartitionValueMap> values;
+    int lane = -1;
+    int64_t rows = 0, bytes = 0;  ///< In the current row group.
+  };
+
+  /// Set the Parquet properties from the first rows written: Snappy, dictionary
+  /// encoding and statistics (as delta-rs and Spark), but no dictionary for a
+  /// column whose first rows are nearly all distinct: its dictionary would outgrow
+  /// the dictionary page limit and fall back to plain encoding anyway, after
+  /// hashing every value of the row group so far.
+  void ChooseProperties(const arrow::RecordBatch& data) {
+    constexpr int64_t kSampleRows = 64 * 1024;
+    constexpr int64_t kMinSampleRows = 4096;
+    constexpr double kDistinctRatio = 0.9;
+    parquet::WriterProperties::Builder builder;
+    builder.compression(arrow::Compression::SNAPPY)->max_row_group_length(kRowGroupRows);
+    int64_t n = std::min<int64_t>(data.num_rows(), kSampleRows);
+    for (int i = 0; n >= kMinSampleRows && i < data.num_columns(); ++i) {
+      const auto& field = data.schema()->field(i);
+      auto id = field->type()->id();
+      bool flat = arrow::is_primitive(id) || arrow::is_base_binary_like(id) ||
+                  arrow::is_decimal(id) || id == arrow::Type::FIXED_SIZE_BINARY;
+      if (!flat || id == arrow::Type::BOOL || field->name().find('.') != std::string::npos) {
+        continue;
+      }
+      auto sample = data.column(i)->Slice(0, n);
+      auto distinct = cp::CallFunction("count_distinct", {arrow::Datum(sample)});
+      auto bytes = arrow::util::ReferencedBufferSize(*sample);
+      if (!distinct.ok() || !bytes.ok() || !distinct->is_scalar()) continue;
+      const auto& count = static_cast<const arrow::Int64Scalar&>(*distinct->scalar());
+      double ratio = static_cast<double>(count.value) / static_cast<double>(n);
+      double dict_bytes = ratio * static_cast<double>(kRowGroupRows) *
+                          (static_cast<double>(*bytes) / static_cast<double>(n));
+      if (ratio >= kDistinctRatio &&
+          dict_bytes > static_cast<double>(parquet::DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT)) {
+        builder.disable_dictionary(field->name());
+      }
+    }
+    shared_.props = builder.build();
+  }
+
+  /// Send the rows of `batch` (table schema) for directory `dir` to the lanes,
+  /// cut at row group boundaries.
+  Status Dispatch(const std::string& dir, const arrow::RecordBatch& batch) {
+    arrow::ArrayVector cols;
+    for (int i : data_indices_) cols.push_back(batch.column(i));
+    auto data = arrow::RecordBatch::Make(shared_.file_schema, batch.num_rows(), std::move(cols));
+    if (!shared_.props) ChooseProperties(*data);
+    ARROW_ASSIGN_OR_RAISE(int64_t size, arrow::util::ReferencedBufferSize(*data));
+    double row_bytes = static_cast<double>(size) / static_cast<double>(data->num_rows());
+    auto& state = dirs_[dir];
+    if (state.lane < 0) state.lane = static_cast<int>(std::hash<std::string>{}(dir) % num_lanes_);
+    int64_t offset = 0;
+    while (offset < data->num_rows()) {
+      int64_t left = data->num_rows() - offset;
+      int64_t room_rows = kRowGroupRows - state.rows;
+      int64_t room_bytes_rows = static_cast<int64_t>(
+          static_cast<double>(group_bytes_ - state.bytes) / std::max(row_bytes, 1e-9));
+      int64_t n = std::max<int64_t>(1, std::min({left, room_rows, room_bytes_rows}));
+      LaneChunk chunk;
+      chunk.dir = dir;
+      chunk.values = state.values.get();
+      chunk.data = (offset == 0 && n == data->num_rows()) ? data : data->Slice(offset, n);
+      chunk.bytes = static_cast<int64_t>(row_bytes * static_cast<double>(n));
+      state.rows += n;
+      state.bytes += chunk.bytes;
+      chunk.end_group = state.rows >= kRowGroupRows || state.bytes >= group_bytes_;
+      ARROW_RETURN_NOT_OK(Lane(state.lane)->Push(std::move(chunk), group_bytes_));
+      if (state.rows >= kRowGroupRows || state.bytes >= group_bytes_) {
+        // The next row group of this directory goes to the next lane.
+        state.rows = state.bytes = 0;
+        state.lane = (state.lane + 1) % num_lanes_;
+      }
+      offset += n;
+    }
+    return Status::OK();
+  }
+
+  WriterLane* Lane(int i) {
+    while (static_cast<int>(lanes_.size()) <= i) {
+      lanes_.push_back(std::make_unique<WriterLane>(&shared_));
+    }
+    return lanes_[i].get();
+  }
+
+  std::shared_ptr<arrow::Schema> table_schema_;
+  std::vector<std::string> partition_cols_;
+  std::vector<int> partition_indices_, data_indices_;
+  LaneShared shared_;
+  int64_t group_bytes_ = 0;
+  int num_lanes_ = 1;
+  std::vector<std::unique_ptr<WriterLane>> lanes_;
+  std::unordered_map<std::string, DirState> dirs_;
+  int64_t num_rows_ = 0;
+  int64_t num_bytes_ = 0;
+};
 // ---------------------------------------------------------------------------
 // Schemas
 // ---------------------------------------------------------------------------
@@ -456,8 +695,12 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
   }
   ARROW_RETURN_NOT_OK(IntProperty(config, "delta.checkpointInterval", 100).status());
   ARROW_RETURN_NOT_OK(IntProperty(config, "delta.dataSkippingNumIndexedCols", 32).status());
-  bool ntz = false;
-  for (const auto& f : schema.fields()) ntz = ntz || HasNtz(*f->type());
+  bool ntz = false, generated = false;
+  for (const auto& f : schema.fields()) {
+    ntz = ntz || HasNtz(*f->type());
+    generated = generated || (f->metadata() && f->metadata()->Contains(kGenerationExpressionKey));
+  }
+  if (generated) p.min_writer_version = std::max(p.min_writer_version, 4);
   auto dv_it = config.find("delta.enableDeletionVectors");
   bool dv = dv_it != config.end() && ToLower(dv_it->second) == "true";
   if (ntz || dv) {
@@ -466,8 +709,17 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
     if (ntz) writer.push_back("timestampNtz");
     if (dv) reader.push_back("deletionVectors");
     if (dv) writer.insert(writer.end(), {"deletionVectors", "appendOnly", "invariants"});
-    if (p.min_writer_version >= 4) writer.push_back("changeDataFeed");
-    if (p.min_writer_version >= 3) writer.push_back("checkConstraints");
+    auto cdf_it = config.find("delta.enableChangeDataFeed");
+    if (cdf_it != config.end() && ToLower(cdf_it->second) == "true") {
+      writer.push_back("changeDataFeed");
+    }
+    if (generated) writer.push_back("generatedColumns");
+    for (const auto& kv : config) {
+      if (kv.first.rfind("delta.constraints.", 0) == 0) {
+        writer.push_back("checkConstraints");
+        break;
+      }
+    }
     p.min_reader_version = 3;
     p.min_writer_version = 7;
     p.reader_features = reader;

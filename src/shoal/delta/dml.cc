@@ -1,11 +1,15 @@
 #include "shoal/delta/dml.h"
 
 #include <arrow/array.h>
+#include <arrow/buffer.h>
 #include <arrow/builder.h>
 #include <arrow/record_batch.h>
 #include <arrow/scalar.h>
 #include <arrow/type.h>
 
+#include <numeric>
+
+#include "shoal/delta/deletion_vector.h"
 #include "shoal/delta/schema.h"
 #include "shoal/delta/stats.h"
 #include "shoal/io/pruning.h"
@@ -120,10 +124,12 @@ class RowIdReader : public arrow::RecordBatchReader {
       *out = nullptr;
       return Status::OK();
     }
-    arrow::Int64Builder b;
-    ARROW_RETURN_NOT_OK(b.Reserve(batch->num_rows()));
-    for (int64_t i = 0; i < batch->num_rows(); ++i) b.UnsafeAppend(next_++);
-    ARROW_ASSIGN_OR_RAISE(auto ids, b.Finish());
+    const int64_t n = batch->num_rows();
+    ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(n * sizeof(int64_t)));
+    auto* values = reinterpret_cast<int64_t*>(buffer->mutable_data());
+    std::iota(values, values + n, next_);
+    next_ += n;
+    auto ids = std::make_shared<arrow::Int64Array>(n, std::move(buffer));
     arrow::ArrayVector cols = batch->columns();
     cols.insert(cols.begin() + position_, ids);
     *out = arrow::RecordBatch::Make(schema_, batch->num_rows(), std::move(cols));
@@ -139,16 +145,110 @@ class RowIdReader : public arrow::RecordBatchReader {
   int64_t next_;
 };
 
+/// Inserts the physical row index column into the batches of one whole data
+/// file (the file told by the batches' file index column): the k-th row read is
+/// the k-th row of the file not deleted by its deletion vector.
+class PhysicalRowIdReader : public arrow::RecordBatchReader {
+ public:
+  PhysicalRowIdReader(std::shared_ptr<arrow::RecordBatchReader> inner,
+                      std::shared_ptr<arrow::Schema> schema, int position,
+                      int file_index_position, bool drop_file_index,
+                      const PhysicalRowIds* physical, std::string description)
+      : inner_(std::move(inner)), schema_(std::move(schema)), position_(position),
+        file_index_position_(file_index_position), drop_file_index_(drop_file_index),
+        physical_(physical), description_(std::move(description)) {}
+
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+
+  Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(inner_->ReadNext(&batch));
+    if (!batch) {
+      *out = nullptr;
+      return Status::OK();
+    }
+    const int64_t n = batch->num_rows();
+    if (n > 0) ARROW_RETURN_NOT_OK(CheckFile(*batch));
+    ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(n * sizeof(int64_t)));
+    auto* values = reinterpret_cast<int64_t*>(buffer->mutable_data());
+    for (int64_t i = 0; i < n; ++i) {
+      while (d_ < deleted_.size() && deleted_[d_] <= next_) {
+        if (deleted_[d_] == next_) ++next_;
+        ++d_;
+      }
+      values[i] = static_cast<int64_t>(next_++);
+    }
+    auto ids = std::make_shared<arrow::Int64Array>(n, std::move(buffer));
+    arrow::ArrayVector cols = batch->columns();
+    if (drop_file_index_) cols.erase(cols.begin() + file_index_position_);
+    cols.insert(cols.begin() + position_, ids);
+    *out = arrow::RecordBatch::Make(schema_, n, std::move(cols));
+    return Status::OK();
+  }
+
+  Status Close() override { return inner_->Close(); }
+
+ private:
+  /// Load the deletion vector of the batch's file on the first batch; check that
+  /// every batch comes from that file.
+  Status CheckFile(const arrow::RecordBatch& batch) {
+    const auto& col = *batch.column(file_index_position_);
+    if (col.type_id() != arrow::Type::INT32 || col.null_count() > 0) {
+      return Status::Invalid("internal: bad file index column reading ", description_);
+    }
+    const auto& ids = static_cast<const arrow::Int32Array&>(col);
+    const int32_t first = ids.Value(0), last = ids.Value(ids.length() - 1);
+    if (file_ < 0) {
+      const auto& files = physical_->snapshot->files();
+      if (first < 0 || static_cast<size_t>(first) >= files.size()) {
+        return Status::Invalid("internal: file index ", first, " out of range reading ",
+                               description_);
+      }
+      file_ = first;
+      const auto& dv = files[first].deletion_vector;
+      if (dv) {
+        ARROW_ASSIGN_OR_RAISE(deleted_, LoadDeletionVector(*physical_->snapshot->engine(), *dv,
+                                                           physical_->table_root));
+      }
+    }
+    if (first != file_ || last != file_) {
+      return Status::Invalid("internal: ", description_,
+                             " holds rows of several data files; physical row ids need one "
+                             "morsel per file");
+    }
+    return Status::OK();
+  }
+
+  std::shared_ptr<arrow::RecordBatchReader> inner_;
+  std::shared_ptr<arrow::Schema> schema_;
+  int position_;
+  int file_index_position_;
+  bool drop_file_index_;
+  const PhysicalRowIds* physical_;
+  std::string description_;
+  int32_t file_ = -1;
+  std::vector<uint64_t> deleted_;  ///< Sorted rows of the file's deletion vector.
+  size_t d_ = 0;
+  uint64_t next_ = 0;  ///< Physical index of the next row not yet numbered.
+};
+
 class RowIdMorsel : public ScanMorsel {
  public:
   RowIdMorsel(std::shared_ptr<ScanMorsel> inner, std::shared_ptr<arrow::Schema> schema,
-              int position, int64_t ordinal)
+              int position, int64_t ordinal, int file_index_position, bool drop_file_index,
+              const PhysicalRowIds* physical)
       : inner_(std::move(inner)), schema_(std::move(schema)), position_(position),
-        ordinal_(ordinal) {}
+        ordinal_(ordinal), file_index_position_(file_index_position),
+        drop_file_index_(drop_file_index), physical_(physical) {}
   int64_t index() const override { return inner_->index(); }
   std::string description() const override { return inner_->description(); }
   Result<std::shared_ptr<arrow::RecordBatchReader>> Open() const override {
     ARROW_ASSIGN_OR_RAISE(auto reader, inner_->Open());
+    if (physical_) {
+      return std::make_shared<PhysicalRowIdReader>(std::move(reader), schema_, position_,
+                                                   file_index_position_, drop_file_index_,
+                                                   physical_, inner_->description());
+    }
     return std::make_shared<RowIdReader>(std::move(reader), schema_, position_,
                                          ordinal_ << 40);
   }
@@ -158,6 +258,9 @@ class RowIdMorsel : public ScanMorsel {
   std::shared_ptr<arrow::Schema> schema_;
   int position_;
   int64_t ordinal_;
+  int file_index_position_;  ///< In the batches of `inner_` (physical ids only).
+  bool drop_file_index_;     ///< The file index column is not part of the output.
+  const PhysicalRowIds* physical_;  ///< Owned by the provider; null: per-scan ids.
 };
 
 class RowIdScan : public TableScan {
@@ -178,9 +281,11 @@ class RowIdScan : public TableScan {
 
 }  // namespace
 
-DmlScanProvider::DmlScanProvider(std::shared_ptr<TableProvider> inner, std::string row_id_column)
-    : inner_(std::move(inner)) {
+DmlScanProvider::DmlScanProvider(std::shared_ptr<TableProvider> inner, std::string row_id_column,
+                                 std::optional<PhysicalRowIds> physical)
+    : inner_(std::move(inner)), physical_(std::move(physical)) {
   auto fields = inner_->schema()->fields();
+  if (physical_) file_index_index_ = inner_->schema()->GetFieldIndex(physical_->file_index_column);
   if (!row_id_column.empty()) {
     row_id_index_ = static_cast<int>(fields.size());
     fields.push_back(arrow::field(row_id_column, arrow::int64(), false));
@@ -200,25 +305,50 @@ Result<std::shared_ptr<TableScan>> DmlScanProvider::Scan(const ScanRequest& requ
   }
   ScanRequest inner_request = request;
   int position = -1;
+  int file_index_position = -1;  // in the inner scan's batches
   if (row_id_index_ >= 0) {
     inner_request.columns.clear();
     for (size_t i = 0; i < request.columns.size(); ++i) {
       if (request.columns[i] == row_id_index_) {
         position = static_cast<int>(i);
       } else {
+        if (request.columns[i] == file_index_index_) {
+          file_index_position = static_cast<int>(inner_request.columns.size());
+        }
         inner_request.columns.push_back(request.columns[i]);
       }
     }
   }
+  const PhysicalRowIds* physical = nullptr;
+  if (physical_ && position >= 0) {
+    // Row-group pruning would break the numbering; the filter is for pruning only.
+    inner_request.filter = cp::literal(true);
+    inner_request.limit.reset();
+    if (file_index_position < 0) {
+      if (file_index_index_ < 0) {
+        return Status::Invalid("internal: physical row ids need the file index column '",
+                               physical_->file_index_column, "'");
+      }
+      file_index_position = static_cast<int>(inner_request.columns.size());
+      inner_request.columns.push_back(file_index_index_);  // dropped again below
+    }
+    physical = &*physical_;
+  }
   ARROW_ASSIGN_OR_RAISE(auto scan, inner_->Scan(inner_request));
   if (position < 0) return scan;
   auto fields = scan->schema()->fields();
+  // The file index column added for the numbering only is the inner scan's last.
+  const bool drop_file_index =
+      physical && inner_request.columns.size() == request.columns.size();
+  if (drop_file_index) fields.pop_back();
   fields.insert(fields.begin() + position, schema_->field(row_id_index_));
   auto schema = arrow::schema(std::move(fields));
   std::vector<std::shared_ptr<ScanMorsel>> morsels;
   int64_t ordinal = 0;
   for (const auto& m : scan->morsels()) {
-    morsels.push_back(std::make_shared<RowIdMorsel>(m, schema, position, ordinal++));
+    morsels.push_back(std::make_shared<RowIdMorsel>(m, schema, position, ordinal++,
+                                                    file_index_position, drop_file_index,
+                                                    physical));
   }
   return std::make_shared<RowIdScan>(std::move(scan), std::move(schema), std::move(morsels));
 }

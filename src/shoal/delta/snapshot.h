@@ -60,9 +60,20 @@ class Snapshot {
   const LogSegment& log_segment() const { return segment_; }
   const std::string& table_root() const { return segment_.table_root; }
   const std::shared_ptr<Engine>& engine() const { return engine_; }
+  /// Return the statistics of each of files() (same order; null for a file
+  /// without statistics or whose JSON statistics do not parse), decoded once per
+  /// snapshot on first use and shared by everything reading them (file skipping,
+  /// TableProvider::statistics()): a checkpoint's stats_parsed when present, else
+  /// the JSON stats of the non-nested columns, typed as the current schema.
+  /// Thread-safe.
+  const std::vector<std::shared_ptr<const ParsedStats>>& file_stats() const;
+  /// Return file_stats() when they have been decoded already, else null (does
+  /// not decode them).
+  const std::vector<std::shared_ptr<const ParsedStats>>* decoded_file_stats() const;
 
  private:
-  Snapshot() = default;
+  struct StatsCache;
+  Snapshot();
   std::shared_ptr<Engine> engine_;
   LogSegment segment_;
   int64_t timestamp_ms_ = 0;
@@ -73,6 +84,7 @@ class Snapshot {
   ColumnMappingMode mapping_mode_ = ColumnMappingMode::kNone;
   std::vector<AddFile> files_;
   std::vector<Transaction> txns_;
+  std::shared_ptr<StatsCache> stats_cache_;  ///< file_stats(), filled on first use
 };
 
 /// Check that Shoal can read a table with `protocol`: reader version <= 3 and

@@ -114,7 +114,132 @@ std::shared_ptr<arrow::Scalar> Conform(const std::shared_ptr<arrow::Scalar>& s,
 
 }  // namespace
 
+namespace {
+
+// The same decoding as ParseStatsJson's JsonValue tree walk, streamed with a
+// JsonReader (no tree: statistics of every file are decoded for skipping and
+// table statistics, 100,000s of them for big tables). Any error: the caller
+// falls back to the tree walk, which reports it.
+Status SkipValue(JsonReader* r) {
+  JsonValue skipped;
+  return r->ReadValue(&skipped);
+}
+
+// Read one scalar (non-object) value as a JsonValue; strings and numbers avoid
+// the generic path.
+Status ReadLeaf(JsonReader* r, JsonValue* out) {
+  const char c = r->Peek();
+  if (c == '"') {
+    std::string text;
+    ARROW_RETURN_NOT_OK(r->ReadString(&text));
+    *out = JsonValue::String(std::move(text));
+    return Status::OK();
+  }
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    std::string_view text;
+    ARROW_RETURN_NOT_OK(r->ReadNumber(&text));
+    *out = JsonValue::Number(std::string(text));
+    return Status::OK();
+  }
+  return r->ReadValue(out);
+}
+
+/// Nesting depth of statistics objects the streamed decoding accepts (deeper:
+/// the tree walk, whose parser bounds the depth, decides).
+constexpr int kMaxStreamDepth = 64;
+
+Status StreamCollect(JsonReader* r, const std::string& prefix, const StatsTypes& types,
+                     std::unordered_map<std::string, std::shared_ptr<arrow::Scalar>>* out,
+                     int depth = 0) {
+  if (depth > kMaxStreamDepth) return Status::Invalid("statistics nested too deeply");
+  ARROW_RETURN_NOT_OK(r->BeginObject());
+  bool first = true;
+  std::string key;
+  JsonValue leaf;
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(bool more, r->NextMember(&first, &key));
+    if (!more) return Status::OK();
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (r->Peek() == '{') {
+      ARROW_RETURN_NOT_OK(StreamCollect(r, path, types, out, depth + 1));
+      continue;
+    }
+    auto it = types.find(path);
+    if (it == types.end()) {
+      ARROW_RETURN_NOT_OK(SkipValue(r));
+      continue;
+    }
+    ARROW_RETURN_NOT_OK(ReadLeaf(r, &leaf));
+    if (auto s = ToScalar(leaf, it->second)) (*out)[path] = std::move(s);
+  }
+}
+
+Status StreamCollectCounts(JsonReader* r, const std::string& prefix,
+                           std::unordered_map<std::string, int64_t>* out, int depth = 0) {
+  if (depth > kMaxStreamDepth) return Status::Invalid("statistics nested too deeply");
+  ARROW_RETURN_NOT_OK(r->BeginObject());
+  bool first = true;
+  std::string key;
+  JsonValue leaf;
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(bool more, r->NextMember(&first, &key));
+    if (!more) return Status::OK();
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (r->Peek() == '{') {
+      ARROW_RETURN_NOT_OK(StreamCollectCounts(r, path, out, depth + 1));
+      continue;
+    }
+    ARROW_RETURN_NOT_OK(ReadLeaf(r, &leaf));
+    if (auto i = leaf.AsInt64()) (*out)[path] = *i;
+  }
+}
+
+// Return true and fill `out` when `json` decodes by streaming.
+bool StreamStatsJson(const std::string& json, const StatsTypes& types, ParsedStats* out) {
+  JsonReader r(json);
+  if (!r.BeginObject().ok()) return false;
+  bool first = true;
+  std::string key;
+  JsonValue leaf;
+  // The tree walk uses the first member of each name: later ones are skipped.
+  bool seen_records = false, seen_tight = false, seen_min = false, seen_max = false,
+       seen_nulls = false;
+  while (true) {
+    auto more = r.NextMember(&first, &key);
+    if (!more.ok()) return false;
+    if (!*more) break;
+    Status st;
+    auto once = [&](bool* seen) {
+      bool was = *seen;
+      *seen = true;
+      return !was;
+    };
+    if (key == "numRecords" && once(&seen_records)) {
+      st = ReadLeaf(&r, &leaf);
+      if (st.ok()) out->num_records = leaf.AsInt64();
+    } else if (key == "tightBounds" && once(&seen_tight)) {
+      st = ReadLeaf(&r, &leaf);
+      if (st.ok() && leaf.is_bool()) out->tight_bounds = leaf.bool_value();
+    } else if ((key == "minValues" && once(&seen_min)) || (key == "maxValues" && once(&seen_max))) {
+      auto* target = key == "minValues" ? &out->min_values : &out->max_values;
+      st = r.Peek() == '{' ? StreamCollect(&r, "", types, target) : SkipValue(&r);
+    } else if (key == "nullCount" && once(&seen_nulls)) {
+      st = r.Peek() == '{' ? StreamCollectCounts(&r, "", &out->null_count) : SkipValue(&r);
+    } else {
+      st = SkipValue(&r);
+    }
+    if (!st.ok()) return false;
+  }
+  return r.Finish().ok();
+}
+
+}  // namespace
+
 Result<ParsedStats> ParseStatsJson(const std::string& json, const StatsTypes& types) {
+  {
+    ParsedStats streamed;
+    if (StreamStatsJson(json, types, &streamed)) return streamed;
+  }
   auto doc = ParseJson(json);
   if (!doc.ok()) return Status::Invalid("invalid statistics: ", doc.status().message());
   ParsedStats out;

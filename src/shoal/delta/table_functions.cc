@@ -10,6 +10,7 @@
 #include "shoal/delta/arrow_engine.h"
 #include "shoal/delta/change_feed_table.h"
 #include "shoal/delta/delta_table.h"
+#include "shoal/delta/snapshot_reuse.h"
 #include "shoal/delta/stats.h"
 #include "shoal/io/file_listing.h"
 #include "shoal/io/memory_table.h"
@@ -73,10 +74,17 @@ Result<std::shared_ptr<TableProvider>> OneBatchTable(std::shared_ptr<arrow::Sche
 }
 
 Result<std::shared_ptr<TableProvider>> SnapshotInfo(const Args& a) {
-  DeltaTableOptions options;
-  options.spec.version = a.number;
-  ARROW_ASSIGN_OR_RAISE(auto table, DeltaTableProvider::Make(a.path, options));
-  const auto& s = *table->snapshot();
+  // The snapshot stays remembered for the next call on the table (binding twice,
+  // create_checkpoint after opening a DeltaTable): snapshot_reuse.h.
+  auto snapshot = FindRememberedSnapshot(a.path, a.number);
+  if (!snapshot) {
+    DeltaTableOptions options;
+    options.spec.version = a.number;
+    ARROW_ASSIGN_OR_RAISE(auto table, DeltaTableProvider::Make(a.path, options));
+    snapshot = table->snapshot();
+    RememberSnapshot(a.path, snapshot);
+  }
+  const auto& s = *snapshot;
   const auto& p = s.protocol();
   const auto& m = s.metadata();
   arrow::Int64Builder version, ts, reader, writer, created;

@@ -359,6 +359,36 @@ Result<std::shared_ptr<arrow::Array>> DecodeDictionary(const std::shared_ptr<arr
   return d.make_array();
 }
 
+Result<std::shared_ptr<arrow::Array>> EncodeDictionary(
+    const std::shared_ptr<arrow::Array>& values,
+    const std::shared_ptr<arrow::DataType>& dict_type, arrow::compute::ExecContext* ctx) {
+  if (values->type()->Equals(*dict_type)) return values;
+  if (dict_type->id() != arrow::Type::DICTIONARY) {
+    return Status::Invalid("internal error: cannot encode ", values->type()->ToString(),
+                           " as ", dict_type->ToString());
+  }
+  const auto& dt = static_cast<const arrow::DictionaryType&>(*dict_type);
+  std::shared_ptr<arrow::Array> plain = values;
+  if (values->type_id() == arrow::Type::DICTIONARY) {
+    ARROW_ASSIGN_OR_RAISE(plain, DecodeDictionary(values, ctx));
+  }
+  if (!plain->type()->Equals(*dt.value_type())) {
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum c,
+                          arrow::compute::Cast(plain, dt.value_type(),
+                                               arrow::compute::CastOptions::Safe(), ctx));
+    plain = c.make_array();
+  }
+  ARROW_ASSIGN_OR_RAISE(arrow::Datum d, arrow::compute::DictionaryEncode(plain, {}, ctx));
+  std::shared_ptr<arrow::Array> out = d.make_array();
+  if (!out->type()->Equals(*dict_type)) {
+    ARROW_ASSIGN_OR_RAISE(arrow::Datum c,
+                          arrow::compute::Cast(out, dict_type,
+                                               arrow::compute::CastOptions::Safe(), ctx));
+    out = c.make_array();
+  }
+  return out;
+}
+
 Result<std::shared_ptr<arrow::Array>> GatherColumn(const std::shared_ptr<arrow::Array>& column,
                                                    const std::shared_ptr<arrow::Array>& sel,
                                                    arrow::compute::ExecContext* ctx) {

@@ -68,6 +68,11 @@ Result<std::shared_ptr<arrow::Array>> DecodeDictionaryRows(
 /// Return `column` decoded to its value type when it is a dictionary array.
 Result<std::shared_ptr<arrow::Array>> DecodeDictionary(const std::shared_ptr<arrow::Array>& column,
                                                        arrow::compute::ExecContext* ctx);
+/// Return `values` encoded as `dict_type` (a dictionary type whose value type is
+/// the type of `values`, or `values`' own type: then `values` is returned).
+Result<std::shared_ptr<arrow::Array>> EncodeDictionary(
+    const std::shared_ptr<arrow::Array>& values,
+    const std::shared_ptr<arrow::DataType>& dict_type, arrow::compute::ExecContext* ctx);
 /// Return the rows of `column` at `sel` (dictionaries decoded to their value type).
 Result<std::shared_ptr<arrow::Array>> GatherColumn(const std::shared_ptr<arrow::Array>& column,
                                                    const std::shared_ptr<arrow::Array>& sel,

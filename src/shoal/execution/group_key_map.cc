@@ -1,5 +1,6 @@
 #include "shoal/execution/group_key_map.h"
 
+#include "shoal/execution/filter_selection.h"
 #include "shoal/execution/huge_array.h"
 #include "shoal/execution/row_key_map.h"
 
@@ -356,6 +357,55 @@ int IntegerWidth(const arrow::DataType& t) {
   }
 }
 
+/// Groups dictionary keys by their values: decodes dictionary key columns (each
+/// batch may carry its own dictionary) into a map over the value types and
+/// re-encodes the unique keys to the dictionary types.
+class DecodingKeyMap : public GroupKeyMap {
+ public:
+  DecodingKeyMap(std::unique_ptr<GroupKeyMap> inner,
+                 std::vector<std::shared_ptr<arrow::DataType>> key_types, cp::ExecContext* ctx)
+      : inner_(std::move(inner)), key_types_(std::move(key_types)), ctx_(ctx) {}
+
+  Result<std::shared_ptr<arrow::Array>> Consume(
+      const std::vector<std::shared_ptr<arrow::Array>>& keys, int64_t length) override {
+    std::vector<std::shared_ptr<arrow::Array>> decoded;
+    decoded.reserve(keys.size());
+    for (const auto& k : keys) {
+      ARROW_ASSIGN_OR_RAISE(auto d, DecodeDictionary(k, ctx_));
+      decoded.push_back(std::move(d));
+    }
+    return inner_->Consume(decoded, length);
+  }
+  Result<std::shared_ptr<arrow::Array>> Merge(GroupKeyMap& other) override {
+    auto* o = dynamic_cast<DecodingKeyMap*>(&other);
+    if (o == nullptr) return GroupKeyMap::Merge(other);
+    return inner_->Merge(*o->inner_);
+  }
+  Result<std::shared_ptr<arrow::Array>> MergeGroups(GroupKeyMap& other, const uint32_t* groups,
+                                                    int64_t n) override {
+    auto* o = dynamic_cast<DecodingKeyMap*>(&other);
+    if (o == nullptr) return GroupKeyMap::MergeGroups(other, groups, n);
+    return inner_->MergeGroups(*o->inner_, groups, n);
+  }
+  bool GroupHashes(std::vector<uint64_t>* out) const override {
+    return inner_->GroupHashes(out);
+  }
+  Result<std::vector<std::shared_ptr<arrow::Array>>> GetUniques() override {
+    ARROW_ASSIGN_OR_RAISE(auto uniques, inner_->GetUniques());
+    for (size_t i = 0; i < uniques.size() && i < key_types_.size(); ++i) {
+      if (key_types_[i]->id() != arrow::Type::DICTIONARY) continue;
+      ARROW_ASSIGN_OR_RAISE(uniques[i], EncodeDictionary(uniques[i], key_types_[i], ctx_));
+    }
+    return uniques;
+  }
+  uint32_t num_groups() const override { return inner_->num_groups(); }
+
+ private:
+  std::unique_ptr<GroupKeyMap> inner_;
+  std::vector<std::shared_ptr<arrow::DataType>> key_types_;
+  cp::ExecContext* ctx_;
+};
+
 }  // namespace
 
 Result<std::shared_ptr<arrow::Array>> GroupKeyMap::Merge(GroupKeyMap& other) {
@@ -379,6 +429,18 @@ Result<std::shared_ptr<arrow::Array>> GroupKeyMap::MergeGroups(GroupKeyMap& othe
 
 Result<std::unique_ptr<GroupKeyMap>> GroupKeyMap::Make(
     const std::vector<std::shared_ptr<arrow::DataType>>& key_types, cp::ExecContext* ctx) {
+  std::vector<std::shared_ptr<arrow::DataType>> value_types;
+  for (const auto& t : key_types) {
+    if (t->id() != arrow::Type::DICTIONARY) continue;
+    // Group dictionary keys by value: batches may carry different dictionaries.
+    for (const auto& k : key_types) {
+      value_types.push_back(k->id() == arrow::Type::DICTIONARY
+                                ? static_cast<const arrow::DictionaryType&>(*k).value_type()
+                                : k);
+    }
+    ARROW_ASSIGN_OR_RAISE(auto inner, Make(value_types, ctx));
+    return std::make_unique<DecodingKeyMap>(std::move(inner), key_types, ctx);
+  }
   if (key_types.size() == 1) {
     int w = IntegerWidth(*key_types[0]);
     if (w > 0) return std::make_unique<IntKeyMap>(key_types[0], w);

@@ -5,7 +5,10 @@
 
 #include <arrow/array.h>
 #include <arrow/builder.h>
-#include <arrow/compute/row/grouper.h>
+#include <arrow/compute/cast.h>
+
+#include "shoal/execution/filter_selection.h"
+#include "shoal/execution/group_key_map.h"
 
 namespace shoal::exec {
 
@@ -14,7 +17,7 @@ namespace cp = arrow::compute;
 namespace {
 
 struct Counts {
-  std::unique_ptr<cp::Grouper> grouper;
+  std::unique_ptr<GroupKeyMap> grouper;  // dictionary columns compare by value
   std::vector<int64_t> left, right;
   void Resize() {
     left.resize(grouper->num_groups(), 0);
@@ -44,8 +47,7 @@ Result<std::unique_ptr<Counts>> MakeCounts(const TypeVector& types, cp::ExecCont
     return Status::NotImplemented("set operations over zero columns");
   }
   auto c = std::make_unique<Counts>();
-  std::vector<arrow::TypeHolder> th(types.begin(), types.end());
-  ARROW_ASSIGN_OR_RAISE(c->grouper, cp::Grouper::Make(th, ctx));
+  ARROW_ASSIGN_OR_RAISE(c->grouper, GroupKeyMap::Make(types, ctx));
   return c;
 }
 
@@ -74,12 +76,10 @@ Result<std::unique_ptr<LocalSinkState>> SetOperationOp::MakeLocalSinkState(
 Status SetOperationOp::Sink(ThreadContext& ctx, Chunk&& input, GlobalSinkState&,
                             LocalSinkState& local_state) const {
   auto& l = static_cast<SetLocal&>(local_state);
-  std::vector<arrow::Datum> cols(input.columns.begin(), input.columns.end());
-  cp::ExecBatch batch(std::move(cols), input.length);
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, l.counts->grouper->Consume(cp::ExecSpan(batch)));
+  ARROW_ASSIGN_OR_RAISE(auto ids, l.counts->grouper->Consume(input.columns, input.length));
   l.counts->Resize();
   auto& target = ctx.sink_input == 0 ? l.counts->left : l.counts->right;
-  const auto& id_arr = static_cast<const arrow::UInt32Array&>(*ids.make_array());
+  const auto& id_arr = static_cast<const arrow::UInt32Array&>(*ids);
   for (int64_t i = 0; i < id_arr.length(); ++i) target[id_arr.Value(i)]++;
   return Status::OK();
 }
@@ -93,11 +93,10 @@ Status SetOperationOp::Combine(ThreadContext&, GlobalSinkState& global,
     g.merged = std::move(l.counts);
     return Status::OK();
   }
-  ARROW_ASSIGN_OR_RAISE(cp::ExecBatch uniques, l.counts->grouper->GetUniques());
-  if (uniques.length == 0) return Status::OK();
-  ARROW_ASSIGN_OR_RAISE(arrow::Datum ids, g.merged->grouper->Consume(cp::ExecSpan(uniques)));
+  if (l.counts->grouper->num_groups() == 0) return Status::OK();
+  ARROW_ASSIGN_OR_RAISE(auto ids, g.merged->grouper->Merge(*l.counts->grouper));
   g.merged->Resize();
-  const auto& id_arr = static_cast<const arrow::UInt32Array&>(*ids.make_array());
+  const auto& id_arr = static_cast<const arrow::UInt32Array&>(*ids);
   for (int64_t i = 0; i < id_arr.length(); ++i) {
     g.merged->left[id_arr.Value(i)] += l.counts->left[i];
     g.merged->right[id_arr.Value(i)] += l.counts->right[i];
@@ -109,10 +108,11 @@ Status SetOperationOp::Finalize(QueryContext& query, GlobalSinkState& global) co
   auto& g = static_cast<SetGlobal&>(global);
   g.result = std::make_shared<std::vector<Chunk>>();
   if (!g.merged) return Status::OK();
-  ARROW_ASSIGN_OR_RAISE(cp::ExecBatch uniques, g.merged->grouper->GetUniques());
+  ARROW_ASSIGN_OR_RAISE(auto uniques, g.merged->grouper->GetUniques());
+  const int64_t num_uniques = g.merged->grouper->num_groups();
   g.merged->Resize();
   arrow::Int64Builder idx;
-  for (int64_t i = 0; i < uniques.length; ++i) {
+  for (int64_t i = 0; i < num_uniques; ++i) {
     int64_t l = g.merged->left[i], r = g.merged->right[i];
     int64_t copies = 0;
     switch (op_) {
@@ -132,11 +132,21 @@ Status SetOperationOp::Finalize(QueryContext& query, GlobalSinkState& global) co
   ARROW_RETURN_NOT_OK(idx.Finish(&indices));
   if (indices->length() == 0) return Status::OK();
   Chunk all;
-  all.length = uniques.length;
-  for (size_t c = 0; c < uniques.values.size(); ++c) {
-    auto col = uniques.values[c].make_array();
+  all.length = num_uniques;
+  if (uniques.size() != types().size()) {
+    return Status::Invalid("internal error: set operation column count changed");
+  }
+  cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, query.registry);
+  for (size_t c = 0; c < uniques.size(); ++c) {
+    auto col = uniques[c];
     if (!col->type()->Equals(*types()[c])) {
-      return Status::Invalid("internal error: set operation column type changed");
+      if (types()[c]->id() == arrow::Type::DICTIONARY) {
+        ARROW_ASSIGN_OR_RAISE(col, EncodeDictionary(col, types()[c], &ctx));
+      } else {
+        ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
+                              cp::Cast(col, types()[c], cp::CastOptions::Safe(), &ctx));
+        col = d.make_array();
+      }
     }
     all.columns.push_back(col);
   }

@@ -10,6 +10,8 @@
 #include <arrow/type_traits.h>
 #include <arrow/util/decimal.h>
 
+#include "shoal/execution/filter_selection.h"
+
 namespace shoal::exec {
 
 namespace cp = arrow::compute;
@@ -20,15 +22,19 @@ Result<std::shared_ptr<arrow::Array>> SortPermutation(
   arrow::FieldVector fields;
   std::vector<cp::SortKey> keys;
   int64_t length = columns.empty() ? 0 : columns[0]->length();
+  std::vector<std::shared_ptr<arrow::Array>> decoded;
   for (size_t i = 0; i < columns.size(); ++i) {
+    // Dictionary keys sort by their values (Arrow cannot sort them in a batch).
+    ARROW_ASSIGN_OR_RAISE(auto col, DecodeDictionary(columns[i], ctx));
+    decoded.push_back(std::move(col));
     std::string name = "k" + std::to_string(i);
-    fields.push_back(arrow::field(name, columns[i]->type()));
+    fields.push_back(arrow::field(name, decoded[i]->type()));
     keys.emplace_back(name,
                       specs[i].ascending ? cp::SortOrder::Ascending : cp::SortOrder::Descending,
                       specs[i].nulls_first ? cp::NullPlacement::AtStart
                                            : cp::NullPlacement::AtEnd);
   }
-  auto batch = arrow::RecordBatch::Make(arrow::schema(fields), length, columns);
+  auto batch = arrow::RecordBatch::Make(arrow::schema(fields), length, std::move(decoded));
   cp::SortOptions options(keys);
   ARROW_ASSIGN_OR_RAISE(arrow::Datum d,
                         cp::CallFunction("sort_indices", {arrow::Datum(batch)}, &options, ctx));
@@ -90,11 +96,44 @@ std::unique_ptr<RowComparator> Binary(SortSpec spec) {
   });
 }
 
+/// Compares dictionary arrays by their values: `values_` compares the entries
+/// the indices point at (dictionaries may differ between the two arrays).
+class DictionaryComparator : public RowComparator {
+ public:
+  DictionaryComparator(SortSpec spec, std::unique_ptr<RowComparator> values)
+      : spec_(spec), values_(std::move(values)) {}
+  int Compare(const arrow::Array& a, int64_t i, const arrow::Array& b,
+              int64_t j) const override {
+    const auto& da = static_cast<const arrow::DictionaryArray&>(a);
+    const auto& db = static_cast<const arrow::DictionaryArray&>(b);
+    bool an = a.IsNull(i), bn = b.IsNull(j);
+    int64_t ia = an ? 0 : da.GetValueIndex(i), jb = bn ? 0 : db.GetValueIndex(j);
+    an = an || da.dictionary()->IsNull(ia);
+    bn = bn || db.dictionary()->IsNull(jb);
+    if (an || bn) {
+      if (an && bn) return 0;
+      int c = an ? -1 : 1;  // null first
+      return spec_.nulls_first ? c : -c;
+    }
+    return values_->Compare(*da.dictionary(), ia, *db.dictionary(), jb);
+  }
+
+ private:
+  SortSpec spec_;
+  std::unique_ptr<RowComparator> values_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<RowComparator>> RowComparator::Make(const arrow::DataType& type,
                                                            SortSpec spec) {
   switch (type.id()) {
+    case arrow::Type::DICTIONARY: {
+      ARROW_ASSIGN_OR_RAISE(
+          auto values,
+          Make(*static_cast<const arrow::DictionaryType&>(type).value_type(), spec));
+      return std::make_unique<DictionaryComparator>(spec, std::move(values));
+    }
     case arrow::Type::BOOL:
       return Numeric<arrow::BooleanType>(spec);
     case arrow::Type::INT8:

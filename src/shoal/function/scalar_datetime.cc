@@ -148,7 +148,7 @@ std::string CanonicalField(std::string f) {
   if (f == "years" || f == "y" || f == "yr" || f == "yrs") return "year";
   if (f == "quarters") return "quarter";
   if (f == "months" || f == "mon" || f == "mons") return "month";
-  if (f == "weeks" || f == "w") return "week";
+  if (f == "weeks" || f == "w" || f == "weekofyear") return "week";
   if (f == "days" || f == "d" || f == "dayofmonth") return "day";
   if (f == "dayofweek" || f == "weekday") return "dow";
   if (f == "dayofyear") return "doy";
@@ -168,6 +168,41 @@ Status UnknownField(const std::string& fn, const std::string& field,
                          " (known: ", Join(known, ", "), ")");
 }
 
+/// Bind the extraction of `field` (canonical; `raw` as written) from argument
+/// `arg` (of temporal type `t`) of function `name`.
+Result<BoundScalarFunction> BindPart(const std::string& field, const std::string& raw,
+                                     const std::string& name, const TypePtr& t, int arg) {
+  const bool is_date = IsDateType(*t);
+  auto time_type = is_date ? arrow::timestamp(arrow::TimeUnit::MICRO) : t;
+  auto epoch = [&](const char* mode) {
+    return BindArrow(is_date ? "shoal_epoch_date" : "shoal_epoch", {arg}, {t},
+                     std::make_shared<ShoalOptions>(std::vector<std::shared_ptr<arrow::Scalar>>{},
+                                                    mode));
+  };
+  if (field == "year") return BindArrow("year", {arg}, {t});
+  if (field == "isoyear") return BindArrow("iso_year", {arg}, {t});
+  if (field == "quarter") return BindArrow("quarter", {arg}, {t});
+  if (field == "month") return BindArrow("month", {arg}, {t});
+  if (field == "week") return BindArrow("iso_week", {arg}, {t});
+  if (field == "day") return BindArrow("day", {arg}, {t});
+  if (field == "doy") return BindArrow("day_of_year", {arg}, {t});
+  // dow: Sunday = 0 .. Saturday = 6 (PostgreSQL); isodow: Monday = 1 .. Sunday = 7.
+  if (field == "dow") {
+    return BindArrow("day_of_week", {arg}, {t}, std::make_shared<cp::DayOfWeekOptions>(true, 7));
+  }
+  if (field == "isodow") {
+    return BindArrow("day_of_week", {arg}, {t}, std::make_shared<cp::DayOfWeekOptions>(false, 1));
+  }
+  if (field == "hour") return BindArrow("hour", {arg}, {time_type});
+  if (field == "minute") return BindArrow("minute", {arg}, {time_type});
+  if (field == "second") return BindArrow("second", {arg}, {time_type});
+  // Sub-minute milli/microseconds including the seconds (DuckDB, PostgreSQL).
+  if (field == "millisecond") return epoch("minute_ms");
+  if (field == "microsecond") return epoch("minute_us");
+  if (field == "epoch") return epoch("s");
+  return UnknownField(name, raw, DatePartFields());
+}
+
 Result<BoundScalarFunction> BindDatePart(const ScalarDef& def, const std::string& name,
                                          const ScalarArgs& args) {
   if (!CoerceTo(args[0], Kind::kString)) return NoMatch(def, name, args);
@@ -175,36 +210,16 @@ Result<BoundScalarFunction> BindDatePart(const ScalarDef& def, const std::string
   if (t == nullptr) return NoMatch(def, name, args);
   if (IsNullConst(args[1])) return ConstantResult(NullOf(arrow::int64()));
   ARROW_ASSIGN_OR_RAISE(auto raw, ConstString(args[0], name, "field"));
-  const std::string field = CanonicalField(raw);
-  const bool is_date = IsDateType(*t);
-  auto time_type = is_date ? arrow::timestamp(arrow::TimeUnit::MICRO) : t;
-  auto epoch = [&](const char* mode) {
-    return BindArrow(is_date ? "shoal_epoch_date" : "shoal_epoch", {1}, {t},
-                     std::make_shared<ShoalOptions>(std::vector<std::shared_ptr<arrow::Scalar>>{},
-                                                    mode));
-  };
-  if (field == "year") return BindArrow("year", {1}, {t});
-  if (field == "isoyear") return BindArrow("iso_year", {1}, {t});
-  if (field == "quarter") return BindArrow("quarter", {1}, {t});
-  if (field == "month") return BindArrow("month", {1}, {t});
-  if (field == "week") return BindArrow("iso_week", {1}, {t});
-  if (field == "day") return BindArrow("day", {1}, {t});
-  if (field == "doy") return BindArrow("day_of_year", {1}, {t});
-  // dow: Sunday = 0 .. Saturday = 6 (PostgreSQL); isodow: Monday = 1 .. Sunday = 7.
-  if (field == "dow") {
-    return BindArrow("day_of_week", {1}, {t}, std::make_shared<cp::DayOfWeekOptions>(true, 7));
-  }
-  if (field == "isodow") {
-    return BindArrow("day_of_week", {1}, {t}, std::make_shared<cp::DayOfWeekOptions>(false, 1));
-  }
-  if (field == "hour") return BindArrow("hour", {1}, {time_type});
-  if (field == "minute") return BindArrow("minute", {1}, {time_type});
-  if (field == "second") return BindArrow("second", {1}, {time_type});
-  // Sub-minute milli/microseconds including the seconds (DuckDB, PostgreSQL).
-  if (field == "millisecond") return epoch("minute_ms");
-  if (field == "microsecond") return epoch("minute_us");
-  if (field == "epoch") return epoch("s");
-  return UnknownField(name, raw, DatePartFields());
+  return BindPart(CanonicalField(raw), raw, name, t, 1);
+}
+
+// year(x), month(x), ...: date_part with the field named by the function.
+Result<BoundScalarFunction> BindPartFunction(const ScalarDef& def, const std::string& name,
+                                             const ScalarArgs& args) {
+  TypePtr t = TemporalArg(args[0]);
+  if (t == nullptr) return NoMatch(def, name, args);
+  if (IsNullConst(args[0])) return ConstantResult(NullOf(arrow::int64()));
+  return BindPart(CanonicalField(name), name, name, t, 0);
 }
 
 Result<cp::CalendarUnit> TruncUnit(const std::string& fn, const std::string& raw) {
@@ -361,6 +376,10 @@ Status RegisterDatetimeKernels(cp::FunctionRegistry* reg) {
 void AddDatetimeDefs(std::vector<ScalarDef>* defs) {
   defs->push_back({{"date_part", "extract", "datepart"}, 2, 2,
                    {"date_part(constant VARCHAR, DATE | TIMESTAMP)"}, BindDatePart});
+  defs->push_back({{"year", "quarter", "month", "week", "weekofyear", "day", "dayofmonth",
+                    "dayofyear", "hour", "minute", "second", "isodow"},
+                   1, 1, {"year(DATE | TIMESTAMP)", "month(...)", "day(...)", "hour(...)"},
+                   BindPartFunction});
   defs->push_back({{"date_trunc", "datetrunc"}, 2, 2,
                    {"date_trunc(constant VARCHAR, DATE | TIMESTAMP)"}, BindDateTrunc});
   defs->push_back({{"date_diff", "datediff"}, 3, 3,

@@ -1,5 +1,8 @@
-// Deletion vectors for DELETE / UPDATE on Delta tables (delta_dml_internal.h):
-// which rows of a data file a predicate matches, by file-global row index.
+// Deletion vectors for DELETE / UPDATE / MERGE on Delta tables
+// (delta_dml_internal.h): the statements' queries scan the touched files with
+// physical row ids (TargetScan with physical_rows); the (file index, row id)
+// pairs of the rows they delete or update are collected here and merged with
+// the files' current deletion vectors into one deletion vector file.
 #include <algorithm>
 
 #include <arrow/array.h>
@@ -7,14 +10,12 @@
 #include <arrow/compute/api.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/table.h>
-#include <parquet/arrow/reader.h>
-#include <parquet/exception.h>
 
 #include "shoal/common/strings.h"
 #include "shoal/delta/action_writer.h"
 #include "shoal/delta/deletion_vector.h"
 #include "shoal/delta/schema.h"
-#include "shoal/io/memory_table.h"
+#include "shoal/delta/actions.h"
 #include "shoal/main/delta_dml_internal.h"
 
 namespace shoal {
@@ -31,131 +32,88 @@ bool DeletionVectorsEnabled(const Target& target) {
          std::find(features->begin(), features->end(), "deletionVectors") != features->end();
 }
 
-namespace {
-
-Result<std::shared_ptr<arrow::Table>> ReadWholeFile(const Target& target, const std::string& path) {
-  auto input = target.fs->OpenInputFile(path);
-  if (!input.ok()) {
-    return Status::FromArgs(input.status().code(), "cannot open data file '", path, "': ",
-                            input.status().message());
+Status RowsReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
+  std::shared_ptr<arrow::RecordBatch> batch;
+  ARROW_RETURN_NOT_OK(input_->ReadNext(&batch));
+  if (!batch) {
+    *out = nullptr;
+    return Status::OK();
   }
-  try {
-    parquet::arrow::FileReaderBuilder builder;
-    ARROW_RETURN_NOT_OK(builder.Open(*input));
-    parquet::ArrowReaderProperties props(/*use_threads=*/false);
-    props.set_coerce_int96_timestamp_unit(arrow::TimeUnit::MICRO);
-    builder.properties(props);
-    ARROW_ASSIGN_OR_RAISE(auto reader, builder.Build());
-    return reader->ReadTable();
-  } catch (const parquet::ParquetException& e) {
-    return Status::IOError("cannot read data file '", path, "': ", e.what());
+  auto files = batch->GetColumnByName(kFileIndexCol);
+  auto ids = batch->GetColumnByName(kRowIdCol);
+  if (!files || files->type_id() != arrow::Type::INT32 || !ids ||
+      ids->type_id() != arrow::Type::INT64) {
+    return Status::Invalid("internal: deleted rows need the columns ", kFileIndexCol, " (int32) and ",
+                           kRowIdCol, " (int64)");
   }
-}
-
-}  // namespace
-
-Result<std::vector<uint64_t>> MatchingRowIndexes(SessionState* state, const Target& target,
-                                                 const delta::AddFile& add,
-                                                 const std::string& alias,
-                                                 const std::string& pred,
-                                                 const std::string& context, int64_t* num_rows) {
-  std::string rel = delta::DecodeActionPath(add.path);
-  if (rel.find("://") != std::string::npos || (!rel.empty() && rel[0] == '/')) {
-    return Status::NotImplemented(context, ": data file '", rel, "' is outside the table root");
+  const auto& f = static_cast<const arrow::Int32Array&>(*files);
+  const auto& r = static_cast<const arrow::Int64Array&>(*ids);
+  const int64_t n = batch->num_rows();
+  for (int64_t i = 0; i < n; ++i) {
+    if (f.IsNull(i) || r.IsNull(i)) continue;
+    (*rows_)[f.Value(i)].push_back(static_cast<uint64_t>(r.Value(i)));
   }
-  std::string path = delta::JoinPath(target.root, rel);
-  auto read = ReadWholeFile(target, path);
-  if (!read.ok()) return read.status().WithMessage(context, ": ", read.status().message());
-  ARROW_ASSIGN_OR_RAISE(auto file, (*read)->CombineChunksToBatch());
-  const int64_t n = file->num_rows();
-  *num_rows = n;
-  // The table's columns (partition values as constants), plus the row index.
-  const auto& schema = *target.snapshot->schema();
-  const auto& partitions = target.snapshot->metadata().partition_columns;
-  arrow::FieldVector fields;
-  arrow::ArrayVector cols;
-  for (const auto& f : schema.fields()) {
-    std::shared_ptr<arrow::Array> col;
-    if (std::find(partitions.begin(), partitions.end(), f->name()) != partitions.end()) {
-      auto raw = add.partition_values.find(f->name());
-      std::optional<std::string> text;
-      if (raw != add.partition_values.end()) text = raw->second;
-      ARROW_ASSIGN_OR_RAISE(auto scalar, delta::ParsePartitionValue(text, f->type()));
-      ARROW_ASSIGN_OR_RAISE(col, arrow::MakeArrayFromScalar(*scalar, n));
-    } else if (auto c = file->GetColumnByName(f->name())) {
-      col = c;
-      if (!col->type()->Equals(*f->type())) {
-        ARROW_ASSIGN_OR_RAISE(auto casted, cp::Cast(*col, f->type()));
-        col = casted;
-      }
-    } else {
-      ARROW_ASSIGN_OR_RAISE(col, arrow::MakeArrayOfNull(f->type(), n));
-    }
-    fields.push_back(f->WithNullable(true));
-    cols.push_back(std::move(col));
-  }
-  arrow::Int64Builder rid;
-  ARROW_RETURN_NOT_OK(rid.Reserve(n));
-  for (int64_t i = 0; i < n; ++i) rid.UnsafeAppend(i);
-  ARROW_ASSIGN_OR_RAISE(auto rid_array, rid.Finish());
-  fields.push_back(arrow::field(kRowIdCol, arrow::int64()));
-  cols.push_back(rid_array);
-  auto batch = arrow::RecordBatch::Make(arrow::schema(fields), n, cols);
-  if (add.deletion_vector) {
-    ARROW_ASSIGN_OR_RAISE(auto deleted,
-                          delta::LoadDeletionVector(*target.snapshot->engine(),
-                                                    *add.deletion_vector, target.root));
+  if (!drop_.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto acts, Int64Column(*batch, kActCol, 0));
     arrow::BooleanBuilder keep;
     ARROW_RETURN_NOT_OK(keep.Reserve(n));
-    size_t d = 0;
+    bool dropped = false;
     for (int64_t i = 0; i < n; ++i) {
-      while (d < deleted.size() && deleted[d] < static_cast<uint64_t>(i)) ++d;
-      keep.UnsafeAppend(!(d < deleted.size() && deleted[d] == static_cast<uint64_t>(i)));
+      bool d = std::find(drop_.begin(), drop_.end(), acts[i]) != drop_.end();
+      dropped = dropped || d;
+      keep.UnsafeAppend(!d);
     }
-    ARROW_ASSIGN_OR_RAISE(auto mask, keep.Finish());
-    ARROW_ASSIGN_OR_RAISE(auto filtered, cp::Filter(batch, mask));
-    batch = filtered.record_batch();
+    if (dropped) {
+      ARROW_ASSIGN_OR_RAISE(auto mask, keep.Finish());
+      ARROW_ASSIGN_OR_RAISE(auto filtered, cp::Filter(batch, mask));
+      batch = filtered.record_batch();
+    }
   }
-  ARROW_ASSIGN_OR_RAISE(auto mem, MemoryTable::Make(batch->schema(), {{batch}}));
-  ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, mem));
-  ARROW_ASSIGN_OR_RAISE(auto rows, RunQuery(state,
-                                            "SELECT " + QuoteIdent(kRowIdCol) + " FROM " +
-                                                tmp->sql_name() + " AS " + QuoteIdent(alias) +
-                                                " WHERE " + pred,
-                                            context));
-  std::vector<uint64_t> out;
-  for (const auto& chunk : rows->column(0)->chunks()) {
-    const auto& a = static_cast<const arrow::Int64Array&>(*chunk);
-    for (int64_t i = 0; i < a.length(); ++i) out.push_back(static_cast<uint64_t>(a.Value(i)));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  *out = std::move(batch);
+  return Status::OK();
 }
 
-Status MarkRowsDeleted(SessionState* state, const Target& target, const delta::AddFile& add,
-                       int64_t n, const std::string& alias, const std::string& pred,
-                       const std::string& context, int64_t now_ms,
-                       delta::DeletionVectorFileWriter* dv_file, CommitRequest* req) {
-  int64_t num_rows = 0;
-  ARROW_ASSIGN_OR_RAISE(auto rows,
-                        MatchingRowIndexes(state, target, add, alias, pred, context, &num_rows));
-  if (static_cast<int64_t>(rows.size()) != n) {
-    return Status::Invalid(context, ": internal: data file '", delta::DecodeActionPath(add.path),
-                           "' has ", rows.size(), " matching rows by row index but ", n,
-                           " by the scan");
+Result<RowsByFile> QueryRows(SessionState* state, std::string text, const std::string& context) {
+  ARROW_ASSIGN_OR_RAISE(auto query, StartQuery(state, std::move(text), context));
+  RowsByFile rows;
+  RowsReader reader(query->reader, {}, &rows);
+  while (true) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    ARROW_RETURN_NOT_OK(reader.ReadNext(&batch));
+    if (!batch) break;
   }
-  if (add.deletion_vector) {
-    ARROW_ASSIGN_OR_RAISE(auto old, delta::LoadDeletionVector(*target.snapshot->engine(),
-                                                              *add.deletion_vector, target.root));
-    rows = delta::MergeRows(old, rows);
+  return rows;
+}
+
+Result<MarkedRows> MarkRowsDeleted(const Target& target, RowsByFile rows, int64_t now_ms,
+                                   delta::DeletionVectorFileWriter* dv_file, CommitRequest* req) {
+  MarkedRows out;
+  const auto& files = target.snapshot->files();
+  for (auto& [index, marked] : rows) {
+    if (index < 0 || static_cast<size_t>(index) >= files.size()) {
+      return Status::Invalid("internal: bad data file index ", index);
+    }
+    const delta::AddFile& add = files[index];
+    std::sort(marked.begin(), marked.end());
+    marked.erase(std::unique(marked.begin(), marked.end()), marked.end());
+    if (add.deletion_vector) {
+      ARROW_ASSIGN_OR_RAISE(auto old, delta::LoadDeletionVector(*target.snapshot->engine(),
+                                                                *add.deletion_vector, target.root));
+      marked = delta::MergeRows(old, marked);
+    }
+    auto num_rows = delta::StatsNumRecords(add);
+    if (num_rows && static_cast<int64_t>(marked.size()) >= *num_rows) {
+      ++out.files_emptied;  // every row deleted: the file is only removed
+      continue;
+    }
+    delta::AddFile again = add;
+    again.data_change = true;
+    again.modification_time = now_ms;
+    ARROW_ASSIGN_OR_RAISE(again.deletion_vector, dv_file->Add(marked));
+    req->dv_adds.push_back(std::move(again));
+    ++out.vectors_added;
   }
-  if (static_cast<int64_t>(rows.size()) >= num_rows) return Status::OK();  // all deleted
-  delta::AddFile again = add;
-  again.data_change = true;
-  again.modification_time = now_ms;
-  ARROW_ASSIGN_OR_RAISE(again.deletion_vector, dv_file->Add(rows));
-  req->dv_adds.push_back(std::move(again));
-  return Status::OK();
+  return out;
 }
 
 Status WriteDeletionVectorFile(const Target& target, const delta::DeletionVectorFileWriter& dv_file,

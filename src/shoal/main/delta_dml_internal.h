@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -32,7 +33,8 @@ class SessionState;
 namespace dml {
 
 /// Column names the DML queries add (never table columns).
-inline constexpr const char* kFileCol = "__shoal_file";
+/// The int32 index of a row's data file in the target snapshot's files().
+inline constexpr const char* kFileIndexCol = "__shoal_fidx";
 inline constexpr const char* kRowIdCol = "__shoal_rid";
 inline constexpr const char* kActCol = "__shoal_act";
 inline constexpr const char* kMatchedCol = "__shoal_m";
@@ -68,11 +70,15 @@ bool IsGenerated(const Target& target, const std::string& name);
 Result<Target> ResolveTarget(SessionState* state, const ast::QualifiedName& name,
                              const std::string& verb);
 
-/// Return a provider over the target's snapshot with the file column (and the
-/// row id column when `row_id`), limited to `only_files` when given.
+/// Return a provider over the target's snapshot with the file index column
+/// kFileIndexCol (and the row id column kRowIdCol when `row_id`), limited to
+/// `only_files` when given. With `physical_rows` (implies `row_id`) the row id
+/// is the row's physical index in its data file (each file read whole by one
+/// morsel).
 Result<std::shared_ptr<delta::DmlScanProvider>> TargetScan(
     const Target& target, bool row_id,
-    std::shared_ptr<const std::set<std::string>> only_files = nullptr);
+    std::shared_ptr<const std::set<std::string>> only_files = nullptr,
+    bool physical_rows = false);
 
 /// A table registered in the session catalog for the statement's queries;
 /// dropped again on destruction.
@@ -179,24 +185,45 @@ struct CommitRequest {
 /// has delta.enableDeletionVectors = true and the deletionVectors writer feature.
 bool DeletionVectorsEnabled(const Target& target);
 
-/// Return the file-global indexes (sorted) of the rows of data file `add` that
-/// satisfy `pred` (SQL over the table's columns, the table called `alias`) and
-/// are not deleted by its current deletion vector; `*num_rows` gets the file's
-/// physical row count. Reads the whole file.
-Result<std::vector<uint64_t>> MatchingRowIndexes(SessionState* state, const Target& target,
-                                                 const delta::AddFile& add,
-                                                 const std::string& alias,
-                                                 const std::string& pred,
-                                                 const std::string& context, int64_t* num_rows);
+/// Rows of data files by the file's index in the target snapshot's files(),
+/// as physical row indexes (the positions deletion vectors mark).
+using RowsByFile = std::map<int32_t, std::vector<uint64_t>>;
 
-/// Mark the `n` rows of data file `add` matching `pred` deleted: merged with the
-/// file's current deletion vector into `dv_file`, the file added again with it
-/// to `req->dv_adds` (its remove is the caller's). When no row would be left
-/// the file is only removed.
-Status MarkRowsDeleted(SessionState* state, const Target& target, const delta::AddFile& add,
-                       int64_t n, const std::string& alias, const std::string& pred,
-                       const std::string& context, int64_t now_ms,
-                       delta::DeletionVectorFileWriter* dv_file, CommitRequest* req);
+/// Passes a query's batches on, adding the (kFileIndexCol, kRowIdCol) pairs of
+/// its rows with a file index to `rows` (the row ids must be physical:
+/// TargetScan with `physical_rows`) and dropping the rows whose action
+/// (kActCol) is in `drop_actions` (rows only marked deleted, not written).
+class RowsReader : public arrow::RecordBatchReader {
+ public:
+  RowsReader(std::shared_ptr<arrow::RecordBatchReader> input, std::vector<int64_t> drop_actions,
+             RowsByFile* rows)
+      : input_(std::move(input)), drop_(std::move(drop_actions)), rows_(rows) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return input_->schema(); }
+  Status ReadNext(std::shared_ptr<arrow::RecordBatch>* out) override;
+  Status Close() override { return input_->Close(); }
+
+ private:
+  std::shared_ptr<arrow::RecordBatchReader> input_;
+  std::vector<int64_t> drop_;
+  RowsByFile* rows_;
+};
+
+/// Run `text` (a query whose rows carry kFileIndexCol and physical kRowIdCol)
+/// and return its rows by file.
+Result<RowsByFile> QueryRows(SessionState* state, std::string text, const std::string& context);
+
+/// What MarkRowsDeleted did.
+struct MarkedRows {
+  int64_t vectors_added = 0;    ///< Files added again with a (new) deletion vector.
+  int64_t files_emptied = 0;    ///< Files whose every row is now deleted (only removed).
+};
+
+/// Mark `rows` deleted: per file, merged (union) with the file's current
+/// deletion vector into `dv_file`, and the file added again with it to
+/// `req->dv_adds`; a file left without rows gets no add. The removes of the
+/// files are the caller's. Duplicates in `rows` are allowed.
+Result<MarkedRows> MarkRowsDeleted(const Target& target, RowsByFile rows, int64_t now_ms,
+                                   delta::DeletionVectorFileWriter* dv_file, CommitRequest* req);
 
 /// Write `dv_file` (when not empty) to the table root and list it in
 /// `req->written_files`.

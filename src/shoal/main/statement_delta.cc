@@ -6,9 +6,11 @@
 #include <arrow/compute/api.h>
 #include <arrow/record_batch.h>
 #include <arrow/table.h>
+#include <arrow/util/key_value_metadata.h>
 
 #include "shoal/common/source_error.h"
 #include "shoal/common/strings.h"
+#include "shoal/delta/action_writer.h"
 #include "shoal/delta/delta_table.h"
 #include "shoal/delta/delta_writer.h"
 #include "shoal/function/function_catalog.h"
@@ -151,9 +153,10 @@ Result<std::shared_ptr<QueryResult>> CreateDeltaTable(SessionState* state, std::
     Binder binder(BinderContext{&state->catalog(), &state->settings(), sql, nullptr, nullptr});
     arrow::FieldVector fields;
     for (const auto& c : st.columns) {
-      if (c.default_value || c.generated) {
+      if (c.default_value) {
         return SourceError(sql, c.loc.offset,
-                           "DEFAULT and generated columns are not supported on Delta tables yet");
+                           "DEFAULT values are not supported on Delta tables yet (a generated "
+                           "column, GENERATED ALWAYS AS (expr), is)");
       }
       ARROW_ASSIGN_OR_RAISE(auto type, binder.BindType(c.type));
       std::string col = FoldIdent(c.name, fold);
@@ -162,7 +165,12 @@ Result<std::shared_ptr<QueryResult>> CreateDeltaTable(SessionState* state, std::
           return SourceError(sql, c.loc.offset, "column '" + col + "' is declared twice");
         }
       }
-      fields.push_back(arrow::field(col, type, !c.not_null));
+      std::shared_ptr<const arrow::KeyValueMetadata> meta;
+      if (c.generated) {
+        meta = arrow::key_value_metadata({delta::kGenerationExpressionKey},
+                                         {ToSql(*c.generated)});
+      }
+      fields.push_back(arrow::field(col, type, !c.not_null, std::move(meta)));
     }
     declared = arrow::schema(fields);
   }

@@ -1,5 +1,6 @@
 // DELETE and UPDATE on Delta tables, copy-on-write:
-//   1. scan: `SELECT file, count(*) ... WHERE pred GROUP BY file` over the table
+//   1. scan: `SELECT file_index, count(*) ... WHERE pred GROUP BY file_index`
+//      over the table (the int32 index of the row's file in the snapshot)
 //      (the Delta scan skips files by partition values and statistics; a
 //      predicate on partition columns only is answered from the statistics'
 //      row counts without reading data) gives the touched files and rows;
@@ -9,11 +10,15 @@
 //      With delta.enableDeletionVectors (and the deletionVectors feature),
 //      DELETE instead marks the matching rows of partly deleted files in a
 //      deletion vector (delta_dml_dv.cc): one deletion_vector_<uuid>.bin per
-//      commit, each file removed and added again with its merged vector;
+//      commit, each file removed and added again with its merged vector; the
+//      rows' physical positions come from a scan of those files with physical
+//      row ids. UPDATE marks the updated rows the same way, from the scan that
+//      writes their new values, and writes only them;
 //   3. commit: removes + adds, the files read and the predicate for the
 //      conflict check, commitInfo with operation DELETE / UPDATE and metrics.
 // The statement returns one row of metrics (delta-rs names).
 #include <atomic>
+#include <limits>
 
 #include <arrow/array.h>
 #include <arrow/builder.h>
@@ -124,15 +129,23 @@ bool IsGenerated(const Target& target, const std::string& name) {
 }
 
 Result<std::shared_ptr<delta::DmlScanProvider>> TargetScan(
-    const Target& target, bool row_id, std::shared_ptr<const std::set<std::string>> only_files) {
+    const Target& target, bool row_id, std::shared_ptr<const std::set<std::string>> only_files,
+    bool physical_rows) {
   delta::DeltaTableOptions options;
   options.filesystem = target.fs;
-  options.file_column_name = kFileCol;
+  options.file_index_column_name = kFileIndexCol;
   options.only_files = std::move(only_files);
+  std::optional<delta::PhysicalRowIds> physical;
+  if (physical_rows) {
+    row_id = true;
+    options.split_bytes = std::numeric_limits<int64_t>::max();  // one morsel per file
+    physical = delta::PhysicalRowIds{target.snapshot, kFileIndexCol, target.root};
+  }
   ARROW_ASSIGN_OR_RAISE(auto provider,
                         delta::DeltaTableProvider::FromSnapshot(target.snapshot, target.fs,
                                                                 options));
-  return std::make_shared<delta::DmlScanProvider>(provider, row_id ? kRowIdCol : "");
+  return std::make_shared<delta::DmlScanProvider>(provider, row_id ? kRowIdCol : "",
+                                                  std::move(physical));
 }
 
 Result<std::unique_ptr<TempTable>> TempTable::Register(SessionState* state,
@@ -196,16 +209,35 @@ Status TallyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
     *out = std::move(batch);
     return Status::OK();
   }
-  ARROW_ASSIGN_OR_RAISE(auto acts, Int64Column(*batch, kActCol, 0));
   std::vector<int64_t> rids;
   std::shared_ptr<arrow::Array> matched;
   if (batch->GetColumnByName(kMatchedCol) && batch->GetColumnByName(kRowIdCol)) {
     ARROW_ASSIGN_OR_RAISE(rids, Int64Column(*batch, kRowIdCol, -1));
     matched = batch->GetColumnByName(kMatchedCol);
   }
+  if (!matched) {
+    // Nothing to drop: only count the actions.
+    ARROW_ASSIGN_OR_RAISE(auto acts, Int64Column(*batch, kActCol, 0));
+    int64_t small[64] = {};
+    for (int64_t a : acts) {
+      if (a >= 0 && a < 64) {
+        ++small[a];
+      } else {
+        ++actions_[a];
+      }
+    }
+    for (int64_t a = 0; a < 64; ++a) {
+      if (small[a]) actions_[a] += small[a];
+    }
+    rows_ += batch->num_rows();
+    *out = std::move(batch);
+    return Status::OK();
+  }
+  ARROW_ASSIGN_OR_RAISE(auto acts, Int64Column(*batch, kActCol, 0));
   arrow::BooleanBuilder keep;
   ARROW_RETURN_NOT_OK(keep.Reserve(batch->num_rows()));
   bool dropped = false;
+  int64_t small[64] = {};  // counts of the usual small action values, merged below
   for (int64_t i = 0; i < batch->num_rows(); ++i) {
     bool k = true;
     if (matched && acts[i] == 0) {
@@ -218,7 +250,15 @@ Status TallyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
       continue;
     }
     ++rows_;
-    ++actions_[acts[i]];
+    int64_t a = acts[i];
+    if (a >= 0 && a < 64) {
+      ++small[a];
+    } else {
+      ++actions_[a];
+    }
+  }
+  for (int64_t a = 0; a < 64; ++a) {
+    if (small[a]) actions_[a] += small[a];
   }
   if (dropped) {
     ARROW_ASSIGN_OR_RAISE(auto mask, keep.Finish());
@@ -518,9 +558,10 @@ std::unordered_map<std::string, const delta::AddFile*> FilesByPath(const delta::
 
 namespace {
 
-/// What pass 1 found: rows matching the predicate per touched file.
+/// What pass 1 found: rows matching the predicate per touched file (by index
+/// in the snapshot's files()).
 struct Touched {
-  std::map<std::string, int64_t> rows_by_file;
+  std::map<int32_t, int64_t> rows_by_file;
   std::vector<std::string> read_files;  ///< Candidate files (not skipped).
   std::shared_ptr<const delta::FileMatcher> matcher;
   int64_t scan_ms = 0;
@@ -531,17 +572,22 @@ Result<Touched> FindTouched(SessionState* state, const Target& target, const std
   auto start = std::chrono::steady_clock::now();
   ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, /*row_id=*/false));
   ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, scan));
-  std::string q = "SELECT " + QuoteIdent(kFileCol) + ", count(*) AS n FROM " + tmp->sql_name() +
-                  " AS " + QuoteIdent(alias) + " WHERE " + pred + " GROUP BY " +
-                  QuoteIdent(kFileCol);
+  std::string q = "SELECT " + QuoteIdent(kFileIndexCol) + ", count(*) AS n FROM " +
+                  tmp->sql_name() + " AS " + QuoteIdent(alias) + " WHERE " + pred +
+                  " GROUP BY " + QuoteIdent(kFileIndexCol);
   ARROW_ASSIGN_OR_RAISE(auto table, RunQuery(state, q, context));
   Touched out;
   ARROW_ASSIGN_OR_RAISE(auto combined, table->CombineChunksToBatch());
   if (combined->num_rows() > 0) {
-    const auto& files = static_cast<const arrow::StringArray&>(*combined->column(0));
+    const auto& files = static_cast<const arrow::Int32Array&>(*combined->column(0));
     ARROW_ASSIGN_OR_RAISE(auto counts, Int64Column(*combined, "n", 0));
+    const auto num_files = static_cast<int32_t>(target.snapshot->files().size());
     for (int64_t i = 0; i < combined->num_rows(); ++i) {
-      if (counts[i] > 0) out.rows_by_file[files.GetString(i)] += counts[i];
+      int32_t index = files.Value(i);
+      if (index < 0 || index >= num_files) {
+        return Status::Invalid(context, ": internal: bad data file index ", index);
+      }
+      if (counts[i] > 0) out.rows_by_file[index] += counts[i];
     }
   }
   out.matcher = std::make_shared<delta::FileMatcher>(target.snapshot, scan->last_filter());
@@ -627,30 +673,46 @@ Result<std::shared_ptr<QueryResult>> ExecuteDelete(SessionState* state,
   std::string alias = TableAlias(state, target, st.alias);
   ARROW_ASSIGN_OR_RAISE(auto touched, FindTouched(state, target, alias, pred, context));
 
-  auto by_path = FilesByPath(*target.snapshot);
+  const auto& files = target.snapshot->files();
   int64_t now = NowMs();
   CommitRequest req;
   auto rewrite = std::make_shared<std::set<std::string>>();
   int64_t deleted = 0;
   const bool use_dv = DeletionVectorsEnabled(target);
-  delta::DeletionVectorFileWriter dv_file;
+  auto marked = std::make_shared<std::set<std::string>>();  // partly deleted, by vector
   auto dv_start = std::chrono::steady_clock::now();
-  for (const auto& [path, n] : touched.rows_by_file) {
-    auto it = by_path.find(path);
-    if (it == by_path.end()) return Status::Invalid("internal: unknown file '", path, "'");
-    const delta::AddFile& add = *it->second;
+  for (const auto& [index, n] : touched.rows_by_file) {
+    const delta::AddFile& add = files[index];
+    std::string path = delta::DecodeActionPath(add.path);
     deleted += n;
     req.removes.push_back(delta::RemoveForFile(add, now));
     auto live = LiveRows(add);
     if (live && *live == n) continue;  // every row goes: remove the file
-    if (!use_dv) {
-      rewrite->insert(path);
-      continue;
-    }
-    ARROW_RETURN_NOT_OK(MarkRowsDeleted(state, target, add, n, alias, pred, context, now,
-                                        &dv_file, &req));
+    (use_dv ? marked : rewrite)->insert(path);
   }
-  ARROW_RETURN_NOT_OK(WriteDeletionVectorFile(target, dv_file, context, &req));
+  if (!marked->empty()) {
+    // The deleted rows' physical positions, from one scan of the partly deleted files.
+    ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, true, marked, /*physical_rows=*/true));
+    ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, scan));
+    ARROW_ASSIGN_OR_RAISE(
+        auto rows, QueryRows(state,
+                             "SELECT " + QuoteIdent(kFileIndexCol) + ", " + QuoteIdent(kRowIdCol) +
+                                 " FROM " + tmp->sql_name() + " AS " + QuoteIdent(alias) +
+                                 " WHERE " + pred,
+                             context));
+    for (const auto& [index, positions] : rows) {
+      int64_t n = touched.rows_by_file[index];
+      if (static_cast<int64_t>(positions.size()) != n) {
+        return Status::Invalid(context, ": internal: data file '",
+                               delta::DecodeActionPath(files[index].path), "' has ",
+                               positions.size(), " matching rows by row index but ", n,
+                               " by the scan");
+      }
+    }
+    delta::DeletionVectorFileWriter dv_file;
+    ARROW_RETURN_NOT_OK(MarkRowsDeleted(target, std::move(rows), now, &dv_file, &req).status());
+    ARROW_RETURN_NOT_OK(WriteDeletionVectorFile(target, dv_file, context, &req));
+  }
   int64_t copied = 0, rewrite_ms = use_dv ? MillisSince(dv_start) : 0;
   if (!rewrite->empty()) {
     auto rw_start = std::chrono::steady_clock::now();
@@ -669,9 +731,11 @@ Result<std::shared_ptr<QueryResult>> ExecuteDelete(SessionState* state,
     rewrite_ms = MillisSince(rw_start);
   }
   if (!req.removes.empty() && ChangeDataFeedEnabled(target)) {
-    auto files = std::make_shared<std::set<std::string>>();
-    for (const auto& [path, n] : touched.rows_by_file) files->insert(path);
-    ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, false, files));
+    auto read = std::make_shared<std::set<std::string>>();
+    for (const auto& [index, n] : touched.rows_by_file) {
+      read->insert(delta::DecodeActionPath(files[index].path));
+    }
+    ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, false, read));
     ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, scan));
     auto cdcs = WriteChanges(state, target,
                              "SELECT *, 'delete' AS _change_type FROM " + tmp->sql_name() +
@@ -726,40 +790,29 @@ Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
   std::string alias = TableAlias(state, target, st.alias);
   ARROW_ASSIGN_OR_RAISE(auto touched, FindTouched(state, target, alias, pred, context));
 
-  auto by_path = FilesByPath(*target.snapshot);
+  const auto& files = target.snapshot->files();
   int64_t now = NowMs();
   CommitRequest req;
   auto rewrite = std::make_shared<std::set<std::string>>();
   // With deletion vectors the updated rows are marked deleted in their files and
-  // only they are written (new values) to new files.
+  // only they are written (new values) to new files; the scan that reads them
+  // gives their physical positions.
   const bool use_dv = DeletionVectorsEnabled(target);
-  delta::DeletionVectorFileWriter dv_file;
-  for (const auto& [path, n] : touched.rows_by_file) {
-    auto it = by_path.find(path);
-    if (it == by_path.end()) return Status::Invalid("internal: unknown file '", path, "'");
-    req.removes.push_back(delta::RemoveForFile(*it->second, now));
-    rewrite->insert(path);
-    auto live = LiveRows(*it->second);
-    if (use_dv && !(live && *live == n)) {
-      ARROW_RETURN_NOT_OK(MarkRowsDeleted(state, target, *it->second, n, alias, pred, context,
-                                          now, &dv_file, &req));
-    }
+  for (const auto& [index, n] : touched.rows_by_file) {
+    req.removes.push_back(delta::RemoveForFile(files[index], now));
+    rewrite->insert(delta::DecodeActionPath(files[index].path));
   }
-  ARROW_RETURN_NOT_OK(WriteDeletionVectorFile(target, dv_file, context, &req));
-  auto delete_dv_file = [&]() {
-    for (const auto& f : req.written_files) {
-      (void)target.fs->DeleteFile(delta::JoinPath(target.root, f));
-    }
-  };
   int64_t updated = 0, copied = 0, rewrite_ms = 0;
   if (!rewrite->empty()) {
     auto rw_start = std::chrono::steady_clock::now();
-    ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, false, rewrite));
+    ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, use_dv, rewrite, use_dv));
     ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, scan));
     std::string q = "SELECT ";
+    std::string pre_select = "SELECT ";  // the pre-image of an updated row
     for (int i = 0; i < schema.num_fields(); ++i) {
       const auto& f = schema.field(i);
       std::string col = QuoteIdent(alias) + "." + QuoteIdent(f->name());
+      pre_select += col + " AS " + QuoteIdent(f->name()) + ", ";
       if (values[i].empty()) {
         q += col;
       } else {
@@ -784,33 +837,49 @@ Result<std::shared_ptr<QueryResult>> ExecuteUpdate(SessionState* state,
       }
       post_select += v + " AS " + QuoteIdent(f->name()) + ", ";
     }
-    post_select += QuoteIdent(alias) + "." + QuoteIdent(kFileCol) + " AS " + QuoteIdent(kFileCol);
+    if (use_dv) {
+      for (const char* c : {kFileIndexCol, kRowIdCol}) {
+        q += QuoteIdent(alias) + "." + QuoteIdent(c) + " AS " + QuoteIdent(c) + ", ";
+      }
+    }
     q += "CASE WHEN " + pred + " THEN 1 ELSE 0 END AS " + QuoteIdent(kActCol) + " FROM " +
          tmp->sql_name() + " AS " + QuoteIdent(alias);
     if (use_dv) q += " WHERE " + pred + " IS TRUE";
-    auto query = StartQuery(state, q, context);
-    if (!query.ok()) {
-      delete_dv_file();
-      return query.status();
-    }
-    TallyReader tally((*query)->reader);
+    ARROW_ASSIGN_OR_RAISE(auto query, StartQuery(state, q, context));
+    RowsByFile rows;
+    std::shared_ptr<arrow::RecordBatchReader> input = query->reader;
+    if (use_dv) input = std::make_shared<RowsReader>(input, std::vector<int64_t>{}, &rows);
+    TallyReader tally(input);
     auto written = WriteRows(target, &tally);
     if (!written.ok()) {
-      delete_dv_file();
       return written.status().WithMessage(context, ": ", written.status().message());
+    }
+    auto delete_written = [&]() {
+      for (const auto& a : written->adds) {
+        (void)target.fs->DeleteFile(delta::JoinPath(target.root, delta::DecodeActionPath(a.path)));
+      }
+      for (const auto& f : req.written_files) {
+        (void)target.fs->DeleteFile(delta::JoinPath(target.root, f));
+      }
+    };
+    if (use_dv) {
+      delta::DeletionVectorFileWriter dv_file;
+      Status st = MarkRowsDeleted(target, std::move(rows), now, &dv_file, &req).status();
+      if (st.ok()) st = WriteDeletionVectorFile(target, dv_file, context, &req);
+      if (!st.ok()) {
+        delete_written();
+        return st;
+      }
     }
     if (ChangeDataFeedEnabled(target)) {
       std::string from = " FROM " + tmp->sql_name() + " AS " + QuoteIdent(alias) + " WHERE " +
                          pred + " IS TRUE";
-      std::string changes = "SELECT *, 'update_preimage' AS _change_type" + from +
-                            " UNION ALL " + post_select + ", 'update_postimage'" + from;
+      std::string changes = pre_select + "'update_preimage' AS _change_type" + from +
+                            " UNION ALL " + post_select + "'update_postimage' AS _change_type" +
+                            from;
       auto cdcs = WriteChanges(state, target, std::move(changes), context);
       if (!cdcs.ok()) {
-        for (const auto& a : written->adds) {
-          (void)target.fs->DeleteFile(
-              delta::JoinPath(target.root, delta::DecodeActionPath(a.path)));
-        }
-        delete_dv_file();
+        delete_written();
         return cdcs.status();
       }
       req.cdcs = std::move(*cdcs);

@@ -514,7 +514,9 @@ CardinalityInfo EstimateCardinality(LogicalOp& op) {
   switch (op.kind) {
     case LogicalOpKind::kGet: {
       const auto& get = op.As<LogicalGet>();
-      auto stats = get.table ? get.table->statistics() : TableStatistics{};
+      auto stats = !get.table            ? TableStatistics{}
+                   : tls_use_column_stats ? get.table->statistics()
+                                          : get.table->row_statistics();
       out.rows = stats.num_rows ? static_cast<double>(*stats.num_rows) : kUnknownTableRows;
       for (size_t i = 0; i < op.output.size(); ++i) {
         const ColumnStatistics* cs = nullptr;

@@ -49,7 +49,7 @@ bool IsPassThrough(const LogicalOp& op) {
 /// Table rows read by the scans of `op` (a cost measure for copies).
 double ScanRows(const LogicalOpPtr& op) {
   if (op->kind == LogicalOpKind::kGet) {
-    auto s = op->As<LogicalGet>().table ? op->As<LogicalGet>().table->statistics()
+    auto s = op->As<LogicalGet>().table ? op->As<LogicalGet>().table->row_statistics()
                                         : TableStatistics{};
     return s.num_rows ? static_cast<double>(*s.num_rows) : 1000.0;
   }

@@ -30,6 +30,31 @@ constexpr const char* kColumnStatisticsKey = "shoal.optimizer.column_statistics"
 /// Bump when a rule's behaviour changes so fingerprints of old results differ.
 constexpr const char* kPipelineVersion = "shoal-optimizer-v3";
 
+/// Return whether estimating `op` can use column statistics: it filters, joins,
+/// groups or combines rows somewhere.
+bool UsesColumnStatistics(const plan::LogicalOp& op) {
+  using plan::LogicalOpKind;
+  switch (op.kind) {
+    case LogicalOpKind::kFilter:
+    case LogicalOpKind::kJoin:
+    case LogicalOpKind::kSetOperation:
+    case LogicalOpKind::kWindow:
+      return true;
+    case LogicalOpKind::kGet:
+      if (!op.As<plan::LogicalGet>().filters.empty()) return true;
+      break;
+    case LogicalOpKind::kAggregate:
+      if (!op.As<plan::LogicalAggregate>().groups.empty()) return true;
+      break;
+    default:
+      break;
+  }
+  for (const auto& c : op.children) {
+    if (c && UsesColumnStatistics(*c)) return true;
+  }
+  return false;
+}
+
 std::string DescribeColumns(const std::vector<plan::OutputColumn>& cols) {
   std::string out = "[";
   for (size_t i = 0; i < cols.size(); ++i) {
@@ -178,7 +203,10 @@ Result<LogicalOpPtr> Optimizer::Optimize(LogicalOpPtr input, const Settings& set
   }
   LogicalOpPtr plan = DeepCopyPlan(input);
   const std::vector<plan::OutputColumn> root_columns = plan->output;
-  ColumnStatisticsScope column_stats(settings.GetBool(kColumnStatisticsKey));
+  // Column statistics only sharpen estimates of filters, joins and groupings; a
+  // plan without any (SELECT count(*) FROM t) does not make providers compute them.
+  ColumnStatisticsScope column_stats(settings.GetBool(kColumnStatisticsKey) &&
+                                     UsesColumnStatistics(*plan));
 
   if (!report->enabled) {
     for (const auto& name : RuleNames()) report->skipped.push_back(name);

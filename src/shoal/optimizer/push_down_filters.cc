@@ -1,5 +1,7 @@
 #include "shoal/optimizer/push_down_filters.h"
 
+#include <arrow/type.h>
+
 #include "shoal/optimizer/plan_util.h"
 
 namespace shoal::opt {
@@ -85,6 +87,31 @@ bool NullRejecting(const ExprPtr& pred, const IdSet& ids) {
     }
   }
   return false;
+}
+
+/// Return `e` with casts of dictionary columns to their value type removed
+/// (CAST(day AS string) -> day for a dictionary<int32, string> day): scans
+/// compare dictionary columns by value, and only a plain column reference lets
+/// them skip partitions and files.
+ExprPtr StripDictionaryCasts(const ExprPtr& e) {
+  if (e->kind == ExprKind::kCast) {
+    const auto& cast = static_cast<const CastExpr&>(*e);
+    const auto& from = cast.arg->type;
+    if (!cast.try_cast && cast.arg->kind == ExprKind::kColumnRef && from && e->type &&
+        from->id() == arrow::Type::DICTIONARY &&
+        static_cast<const arrow::DictionaryType&>(*from).value_type()->Equals(*e->type)) {
+      return cast.arg;
+    }
+  }
+  std::vector<ExprPtr> kids = e->children();
+  if (kids.empty()) return e;
+  bool changed = false;
+  for (auto& k : kids) {
+    ExprPtr s = StripDictionaryCasts(k);
+    changed = changed || s != k;
+    k = std::move(s);
+  }
+  return changed ? e->WithChildren(std::move(kids)) : e;
 }
 
 class FilterPusher {
@@ -203,7 +230,7 @@ class FilterPusher {
         auto& g = op->As<LogicalGet>();
         IdSet own = OutputIdSet(*op);
         for (const auto& pr : preds) {
-          if (RefsSubsetOf(pr, own)) AddUnique(&g.filters, pr);
+          if (RefsSubsetOf(pr, own)) AddUnique(&g.filters, StripDictionaryCasts(pr));
         }
         return MakeFilter(op, std::move(preds));
       }
