@@ -148,50 +148,47 @@ Status ReadLeaf(JsonReader* r, JsonValue* out) {
 /// the tree walk, whose parser bounds the depth, decides).
 constexpr int kMaxStreamDepth = 64;
 
-Status StreamCollect(JsonReader* r, const std::string& prefix, const StatsTypes& types,
-                     std::unordered_map<std::string, std::shared_ptr<arrow::Scalar>>* out,
-                     int depth = 0) {
+/// Walk the object at `r` (nested objects flattened to dotted paths) and call
+/// `leaf(path, r)` for each non-object member; it reads or skips the value.
+template <typename Leaf>
+Status StreamWalk(JsonReader* r, const std::string& prefix, Leaf&& leaf, int depth = 0) {
   if (depth > kMaxStreamDepth) return Status::Invalid("statistics nested too deeply");
   ARROW_RETURN_NOT_OK(r->BeginObject());
   bool first = true;
   std::string key;
-  JsonValue leaf;
   while (true) {
     ARROW_ASSIGN_OR_RAISE(bool more, r->NextMember(&first, &key));
     if (!more) return Status::OK();
     std::string path = prefix.empty() ? key : prefix + "." + key;
     if (r->Peek() == '{') {
-      ARROW_RETURN_NOT_OK(StreamCollect(r, path, types, out, depth + 1));
-      continue;
+      ARROW_RETURN_NOT_OK(StreamWalk(r, path, leaf, depth + 1));
+    } else {
+      ARROW_RETURN_NOT_OK(leaf(path, r));
     }
-    auto it = types.find(path);
-    if (it == types.end()) {
-      ARROW_RETURN_NOT_OK(SkipValue(r));
-      continue;
-    }
-    ARROW_RETURN_NOT_OK(ReadLeaf(r, &leaf));
-    if (auto s = ToScalar(leaf, it->second)) (*out)[path] = std::move(s);
   }
 }
 
-Status StreamCollectCounts(JsonReader* r, const std::string& prefix,
-                           std::unordered_map<std::string, int64_t>* out, int depth = 0) {
-  if (depth > kMaxStreamDepth) return Status::Invalid("statistics nested too deeply");
-  ARROW_RETURN_NOT_OK(r->BeginObject());
-  bool first = true;
-  std::string key;
-  JsonValue leaf;
-  while (true) {
-    ARROW_ASSIGN_OR_RAISE(bool more, r->NextMember(&first, &key));
-    if (!more) return Status::OK();
-    std::string path = prefix.empty() ? key : prefix + "." + key;
-    if (r->Peek() == '{') {
-      ARROW_RETURN_NOT_OK(StreamCollectCounts(r, path, out, depth + 1));
-      continue;
-    }
-    ARROW_RETURN_NOT_OK(ReadLeaf(r, &leaf));
-    if (auto i = leaf.AsInt64()) (*out)[path] = *i;
-  }
+/// Collect the bounds of the columns in `types` (others skipped).
+Status StreamCollect(JsonReader* r, const StatsTypes& types,
+                     std::unordered_map<std::string, std::shared_ptr<arrow::Scalar>>* out) {
+  JsonValue value;
+  return StreamWalk(r, "", [&](const std::string& path, JsonReader* in) -> Status {
+    auto it = types.find(path);
+    if (it == types.end()) return SkipValue(in);
+    ARROW_RETURN_NOT_OK(ReadLeaf(in, &value));
+    if (auto s = ToScalar(value, it->second)) (*out)[path] = std::move(s);
+    return Status::OK();
+  });
+}
+
+/// Collect the integer counts of every column.
+Status StreamCollectCounts(JsonReader* r, std::unordered_map<std::string, int64_t>* out) {
+  JsonValue value;
+  return StreamWalk(r, "", [&](const std::string& path, JsonReader* in) -> Status {
+    ARROW_RETURN_NOT_OK(ReadLeaf(in, &value));
+    if (auto i = value.AsInt64()) (*out)[path] = *i;
+    return Status::OK();
+  });
 }
 
 // Return true and fill `out` when `json` decodes by streaming.
@@ -222,9 +219,9 @@ bool StreamStatsJson(const std::string& json, const StatsTypes& types, ParsedSta
       if (st.ok() && leaf.is_bool()) out->tight_bounds = leaf.bool_value();
     } else if ((key == "minValues" && once(&seen_min)) || (key == "maxValues" && once(&seen_max))) {
       auto* target = key == "minValues" ? &out->min_values : &out->max_values;
-      st = r.Peek() == '{' ? StreamCollect(&r, "", types, target) : SkipValue(&r);
+      st = r.Peek() == '{' ? StreamCollect(&r, types, target) : SkipValue(&r);
     } else if (key == "nullCount" && once(&seen_nulls)) {
-      st = r.Peek() == '{' ? StreamCollectCounts(&r, "", &out->null_count) : SkipValue(&r);
+      st = r.Peek() == '{' ? StreamCollectCounts(&r, &out->null_count) : SkipValue(&r);
     } else {
       st = SkipValue(&r);
     }

@@ -197,6 +197,36 @@ Result<std::vector<int64_t>> Int64Column(const arrow::RecordBatch& batch, const 
   return out;
 }
 
+namespace {
+
+/// Counts action values into `into`: the usual small ones in an array first,
+/// added on Flush (or destruction).
+class ActionCounts {
+ public:
+  explicit ActionCounts(std::unordered_map<int64_t, int64_t>* into) : into_(into) {}
+  ~ActionCounts() { Flush(); }
+  void Add(int64_t a) {
+    if (a >= 0 && a < kSmall) {
+      ++small_[a];
+    } else {
+      ++(*into_)[a];
+    }
+  }
+  void Flush() {
+    for (int64_t a = 0; a < kSmall; ++a) {
+      if (small_[a]) (*into_)[a] += small_[a];
+      small_[a] = 0;
+    }
+  }
+
+ private:
+  static constexpr int64_t kSmall = 64;
+  std::unordered_map<int64_t, int64_t>* into_;
+  int64_t small_[kSmall] = {};
+};
+
+}  // namespace
+
 Status TallyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
   std::shared_ptr<arrow::RecordBatch> batch;
   ARROW_RETURN_NOT_OK(input_->ReadNext(&batch));
@@ -218,17 +248,8 @@ Status TallyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
   if (!matched) {
     // Nothing to drop: only count the actions.
     ARROW_ASSIGN_OR_RAISE(auto acts, Int64Column(*batch, kActCol, 0));
-    int64_t small[64] = {};
-    for (int64_t a : acts) {
-      if (a >= 0 && a < 64) {
-        ++small[a];
-      } else {
-        ++actions_[a];
-      }
-    }
-    for (int64_t a = 0; a < 64; ++a) {
-      if (small[a]) actions_[a] += small[a];
-    }
+    ActionCounts counts(&actions_);
+    for (int64_t a : acts) counts.Add(a);
     rows_ += batch->num_rows();
     *out = std::move(batch);
     return Status::OK();
@@ -237,7 +258,7 @@ Status TallyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
   arrow::BooleanBuilder keep;
   ARROW_RETURN_NOT_OK(keep.Reserve(batch->num_rows()));
   bool dropped = false;
-  int64_t small[64] = {};  // counts of the usual small action values, merged below
+  ActionCounts counts(&actions_);
   for (int64_t i = 0; i < batch->num_rows(); ++i) {
     bool k = true;
     if (matched && acts[i] == 0) {
@@ -250,16 +271,9 @@ Status TallyReader::ReadNext(std::shared_ptr<arrow::RecordBatch>* out) {
       continue;
     }
     ++rows_;
-    int64_t a = acts[i];
-    if (a >= 0 && a < 64) {
-      ++small[a];
-    } else {
-      ++actions_[a];
-    }
+    counts.Add(acts[i]);
   }
-  for (int64_t a = 0; a < 64; ++a) {
-    if (small[a]) actions_[a] += small[a];
-  }
+  counts.Flush();
   if (dropped) {
     ARROW_ASSIGN_OR_RAISE(auto mask, keep.Finish());
     ARROW_ASSIGN_OR_RAISE(auto filtered, cp::Filter(batch, mask));
