@@ -1,6 +1,7 @@
 """Errors carry the engine's message; Ctrl-C interrupts running queries."""
 
 import _thread
+import os
 import signal
 import threading
 import time
@@ -126,3 +127,24 @@ def test_missing_files_are_named(ctx, tmp_path):
         ctx.sql(f"CREATE EXTERNAL TABLE g STORED AS PARQUET LOCATION '{missing}'")
     with pytest.raises(shoal.ShoalError, match="gone.parquet"):
         ctx.read_parquet(missing)
+
+
+@pytest.mark.parametrize("pool,warn", [("system", False), ("mimalloc", False), ("arrow", False),
+                                       ("bogus", True)])
+def test_memory_pool_choice(pool, warn, tmp_path):
+    # SHOAL_MEMORY_POOL picks the engine's allocator; an unknown name warns and
+    # falls back, and queries give the same answer either way.
+    import subprocess
+    import sys
+    path = str(tmp_path / "x.parquet")
+    import pyarrow.parquet as pq
+    pq.write_table(pa.table({"x": list(range(100000))}), path, row_group_size=10000)
+    code = ("import shoal; ctx = shoal.SessionContext(); "
+            f"ctx.register_parquet('t', {path!r}); "
+            "print(ctx.sql('SELECT sum(x) AS s FROM t').to_pylist())")
+    env = dict(os.environ, SHOAL_MEMORY_POOL=pool)
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[{'s': 4999950000}]"
+    assert ("unknown SHOAL_MEMORY_POOL 'bogus'" in r.stderr) == warn

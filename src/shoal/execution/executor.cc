@@ -2,6 +2,7 @@
 
 #include <arrow/compute/cast.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/execution/physical_operator.h"
 #include "shoal/execution/physical_planner.h"
 #include "shoal/execution/pipeline.h"
@@ -55,7 +56,7 @@ Status QueryExecution::Run(std::function<Status(std::shared_ptr<arrow::RecordBat
     for (int i = 0; i < schema->num_fields(); ++i) {
       const auto& want = schema->field(i)->type();
       if (!chunk.columns[i]->type()->Equals(*want)) {
-        arrow::compute::ExecContext ctx(arrow::default_memory_pool(), nullptr, registry);
+        arrow::compute::ExecContext ctx(EngineMemoryPool(), nullptr, registry);
         ARROW_ASSIGN_OR_RAISE(chunk.columns[i],
                               arrow::compute::Cast(*chunk.columns[i], want,
                                                    arrow::compute::CastOptions::Safe(), &ctx));

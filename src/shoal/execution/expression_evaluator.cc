@@ -14,6 +14,8 @@
 #include <arrow/compute/registry.h>
 #include <arrow/scalar.h>
 
+#include "shoal/common/memory_pool.h"
+
 namespace shoal::exec {
 
 using arrow::Datum;
@@ -150,7 +152,7 @@ Result<int> ExprEvaluator::Compile(const plan::ExprPtr& expr, const ColumnLayout
   if (expr->kind != plan::ExprKind::kLiteral && expr->kind != plan::ExprKind::kColumnRef &&
       all_const && !is_volatile) {
     auto state = MakeState();
-    cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, registry);
+    cp::ExecContext ctx(EngineMemoryPool(), nullptr, registry);
     Chunk one;
     one.length = 1;
     auto r = Eval(id, one, state.get(), &ctx);

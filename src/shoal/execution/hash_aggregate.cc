@@ -15,6 +15,7 @@
 #include <arrow/compute/row/grouper.h>
 #include <arrow/scalar.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/execution/group_key_map.h"
 #include "shoal/function/group_merge.h"
 #include "shoal/execution/sort_util.h"
@@ -81,7 +82,7 @@ struct AggGlobal : GlobalSinkState {
   int64_t merge_ns = 0;  // guarded by mu
   cp::ExecContext* NewContext(cp::FunctionRegistry* registry) {
     std::lock_guard<std::mutex> lock(mu);
-    contexts.emplace_back(arrow::default_memory_pool(), nullptr, registry);
+    contexts.emplace_back(EngineMemoryPool(), nullptr, registry);
     contexts.back().set_use_threads(false);
     return &contexts.back();
   }

@@ -7,6 +7,7 @@
 #include <arrow/array/util.h>
 #include <arrow/builder.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/execution/basic_operators.h"
 #include "shoal/execution/cte_materialize.h"
 #include "shoal/execution/hash_aggregate.h"
@@ -530,7 +531,7 @@ class Planner {
     auto types = TypesOf(v.output);
     Chunk chunk;
     chunk.length = static_cast<int64_t>(v.rows.size());
-    arrow::compute::ExecContext ctx(arrow::default_memory_pool(), nullptr, registry_);
+    arrow::compute::ExecContext ctx(EngineMemoryPool(), nullptr, registry_);
     Chunk one;
     one.length = 1;
     for (const auto& row : v.rows) {
@@ -545,7 +546,7 @@ class Planner {
         continue;
       }
       std::unique_ptr<arrow::ArrayBuilder> builder;
-      ARROW_RETURN_NOT_OK(arrow::MakeBuilder(arrow::default_memory_pool(), types[c], &builder));
+      ARROW_RETURN_NOT_OK(arrow::MakeBuilder(EngineMemoryPool(), types[c], &builder));
       for (const auto& row : v.rows) {
         ARROW_ASSIGN_OR_RAISE(auto ev, ExprEvaluator::Make(MaybeCast(row[c], types[c]), {},
                                                            registry_));

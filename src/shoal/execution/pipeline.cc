@@ -6,6 +6,8 @@
 
 #include <arrow/compute/exec.h>
 
+#include "shoal/common/memory_pool.h"
+
 namespace shoal::exec {
 
 namespace {
@@ -119,7 +121,7 @@ class Worker {
   Worker(const Pipeline& p, QueryContext& q, GlobalSourceState& gsrc, GlobalSinkState& gsink,
          WorkerShared& shared, int index)
       : p_(p), q_(q), gsrc_(gsrc), gsink_(gsink), shared_(shared) {
-    arrow_ctx_ = std::make_unique<arrow::compute::ExecContext>(arrow::default_memory_pool(),
+    arrow_ctx_ = std::make_unique<arrow::compute::ExecContext>(EngineMemoryPool(),
                                                                nullptr, q.registry);
     arrow_ctx_->set_use_threads(false);
     ctx_.query = &q;

@@ -6,6 +6,7 @@
 #include <arrow/builder.h>
 #include <arrow/compute/row/grouper.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/execution/basic_operators.h"
 #include "shoal/execution/pipeline.h"
 
@@ -89,7 +90,7 @@ Status RecursiveCteOp::Combine(ThreadContext&, GlobalSinkState& global,
 
 Status RecursiveCteOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
   auto& g = static_cast<CteGlobal&>(global);
-  cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, query.registry);
+  cp::ExecContext ctx(EngineMemoryPool(), nullptr, query.registry);
   std::unique_ptr<Deduplicator> dedup;
   if (!union_all_) {
     ARROW_ASSIGN_OR_RAISE(dedup, Deduplicator::Make(types(), &ctx));

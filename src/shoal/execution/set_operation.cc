@@ -7,6 +7,7 @@
 #include <arrow/builder.h>
 #include <arrow/compute/cast.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/execution/filter_selection.h"
 #include "shoal/execution/group_key_map.h"
 
@@ -32,7 +33,7 @@ struct SetGlobal : GlobalSinkState {
   std::shared_ptr<std::vector<Chunk>> result;
   cp::ExecContext* NewContext(cp::FunctionRegistry* registry) {
     std::lock_guard<std::mutex> lock(mu);
-    contexts.emplace_back(arrow::default_memory_pool(), nullptr, registry);
+    contexts.emplace_back(EngineMemoryPool(), nullptr, registry);
     return &contexts.back();
   }
 };
@@ -136,7 +137,7 @@ Status SetOperationOp::Finalize(QueryContext& query, GlobalSinkState& global) co
   if (uniques.size() != types().size()) {
     return Status::Invalid("internal error: set operation column count changed");
   }
-  cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, query.registry);
+  cp::ExecContext ctx(EngineMemoryPool(), nullptr, query.registry);
   for (size_t c = 0; c < uniques.size(); ++c) {
     auto col = uniques[c];
     if (!col->type()->Equals(*types()[c])) {

@@ -7,6 +7,8 @@
 
 #include <arrow/compute/api_vector.h>
 
+#include "shoal/common/memory_pool.h"
+
 namespace shoal::exec {
 
 namespace cp = arrow::compute;
@@ -91,7 +93,7 @@ Status SortOp::Combine(ThreadContext& ctx, GlobalSinkState& global,
 
 Status SortOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
   auto& g = static_cast<SortGlobal&>(global);
-  cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, query.registry);
+  cp::ExecContext ctx(EngineMemoryPool(), nullptr, query.registry);
   g.result = std::make_shared<std::vector<Chunk>>();
   if (g.chunks.empty()) return Status::OK();
   int64_t keep = limit_ ? *limit_ + offset_ : INT64_MAX;

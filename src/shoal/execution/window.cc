@@ -8,6 +8,7 @@
 #include <arrow/compute/api_vector.h>
 #include <arrow/scalar.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/execution/basic_operators.h"
 #include "shoal/execution/sort_util.h"
 
@@ -137,7 +138,7 @@ Status WindowOp::Combine(ThreadContext&, GlobalSinkState& global, LocalSinkState
 
 Status WindowOp::Finalize(QueryContext& query, GlobalSinkState& global) const {
   auto& g = static_cast<WindowGlobal&>(global);
-  cp::ExecContext ctx(arrow::default_memory_pool(), nullptr, query.registry);
+  cp::ExecContext ctx(EngineMemoryPool(), nullptr, query.registry);
   g.result = std::make_shared<std::vector<Chunk>>();
   auto& chunks = g.collected.chunks;
   // Keep the input's natural order (stable results for ties).

@@ -8,9 +8,11 @@
 
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/filesystem/localfs.h>
+#include <arrow/io/interfaces.h>
 #include <arrow/scalar.h>
 #include <arrow/type.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/common/strings.h"
 
 namespace shoal {
@@ -199,7 +201,9 @@ Result<FileLocation> ResolveLocation(const std::string& location,
   if (ec) return Status::IOError("cannot resolve path '", location, "': ", ec.message());
   std::string s = p.lexically_normal().string();
   while (s.size() > 1 && s.back() == '/') s.pop_back();
-  loc.fs = std::make_shared<arrow::fs::LocalFileSystem>();
+  // File reads allocate from the engine's pool (see common/memory_pool.h).
+  loc.fs = std::make_shared<arrow::fs::LocalFileSystem>(arrow::fs::LocalFileSystemOptions(),
+                                                        arrow::io::IOContext(EngineMemoryPool()));
   loc.path = s;
   return loc;
 }

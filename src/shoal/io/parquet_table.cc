@@ -20,6 +20,7 @@
 #include <parquet/properties.h>
 #include <parquet/statistics.h>
 
+#include "shoal/common/memory_pool.h"
 #include "shoal/io/file_table.h"
 #include "shoal/io/parquet_footer_internal.h"
 #include "shoal/io/pruning.h"
@@ -341,16 +342,19 @@ class ParquetTable : public FileTable {
     if (!input.ok()) return FileError(input.status(), "cannot open parquet file", file.path);
     try {
       parquet::arrow::FileReaderBuilder builder;
-      Status st = builder.Open(*input, parquet::default_reader_properties(), footer->metadata);
+      Status st = builder.Open(*input, parquet::ReaderProperties(EngineMemoryPool()),
+                               footer->metadata);
       if (!st.ok()) return FileError(st, "cannot read parquet file", file.path);
       parquet::ArrowReaderProperties props(/*use_threads=*/false);
       props.set_batch_size(out.batch_size);
       props.set_pre_buffer(options.pre_buffer);
       props.set_cache_options(arrow::io::CacheOptions::LazyDefaults());
+      props.set_io_context(arrow::io::IOContext(EngineMemoryPool()));
       // Low-cardinality string chunks decode much faster as dictionaries; the
       // adapted reader casts them back to the plain type.
       for (int leaf : dict_leaves) props.set_read_dictionary(leaf, true);
       builder.properties(props);
+      builder.memory_pool(EngineMemoryPool());
       auto reader = builder.Build();
       if (!reader.ok()) return FileError(reader.status(), "cannot read parquet file", file.path);
       std::shared_ptr<parquet::arrow::FileReader> owner(std::move(*reader));
