@@ -311,16 +311,11 @@ Result<std::vector<RemoveFile>> CollectTombstones(const Snapshot& snapshot, int6
     }
     return Status::OK();
   };
-  auto run = [&](const std::function<Status(int64_t)>& task) -> Status {
-    if (engine.tasks && n > 1) return engine.tasks->ParallelFor(n, task);
-    for (int64_t i = 0; i < n; ++i) ARROW_RETURN_NOT_OK(task(i));
-    return Status::OK();
-  };
   // First only the lines that mention "remove" are decoded: without a recent
   // remove anywhere (append-only tables) there are no tombstones and the adds
   // need not be decoded again.
   std::atomic<bool> any_remove{!last.empty()};
-  ARROW_RETURN_NOT_OK(run([&](int64_t i) -> Status {
+  ARROW_RETURN_NOT_OK(RunTasks(engine.tasks.get(), n, [&](int64_t i) -> Status {
     if (any_remove.load()) return Status::OK();
     ARROW_ASSIGN_OR_RAISE(auto data, engine.storage->ReadFile(seg.commits[i].file.location));
     std::string_view text(reinterpret_cast<const char*>(data->data()),
@@ -333,15 +328,15 @@ Result<std::vector<RemoveFile>> CollectTombstones(const Snapshot& snapshot, int6
       if (end == std::string_view::npos) end = text.size();
       ActionBatch batch;
       Status st = ParseJsonActionLine(text.substr(begin, end - begin), &batch);
-      for (const auto& r : batch.removes) {
-        if (!st.ok() || r.deletion_timestamp.value_or(0) > cutoff) any_remove = true;
-      }
       if (!st.ok()) any_remove = true;  // decoded (and reported) by ReadCommit below
+      for (const auto& r : batch.removes) {
+        if (r.deletion_timestamp.value_or(0) > cutoff) any_remove = true;
+      }
       pos = end;
     }
     return Status::OK();
   }));
-  if (any_remove.load()) ARROW_RETURN_NOT_OK(run(read));
+  if (any_remove.load()) ARROW_RETURN_NOT_OK(RunTasks(engine.tasks.get(), n, read));
   for (auto& batch : kept) take(std::move(batch));
   // A file live in the snapshot is no tombstone, whatever the log said before.
   for (const auto& a : snapshot.files()) last.erase(LogicalFileKey(a.path, a.deletion_vector));

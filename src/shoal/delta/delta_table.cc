@@ -53,15 +53,6 @@ struct DeltaTableProvider::State {
   };
   std::vector<File> files;
 
-  // Statistics: the snapshot's (decoded once per snapshot), taken on the first
-  // scan with a filter on data columns or the first statistics() call.
-  mutable std::once_flag stats_once;
-  mutable std::vector<std::shared_ptr<const ParsedStats>> stats;
-
-  void DecodeStats() const {
-    std::call_once(stats_once, [this]() { stats = snapshot->file_stats(); });
-  }
-
   // TableProvider::statistics(), aggregated on its first call.
   mutable std::once_flag table_stats_once;
   mutable TableStatistics table_stats;
@@ -479,6 +470,7 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     }
   }
   std::vector<StatsColumn> stats_columns;
+  const std::vector<std::shared_ptr<const ParsedStats>>* file_stats = nullptr;
   if (filter) {
     for (const auto& ref : cp::FieldsInExpression(*filter)) {
       const std::string* name = ref.name();
@@ -494,13 +486,11 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
                                             snap.schema()->field(idx)->type()});
       }
     }
-    if (!stats_columns.empty()) st.DecodeStats();
+    // The snapshot's per-file statistics, decoded once per snapshot.
+    if (!stats_columns.empty()) file_stats = &snap.file_stats();
   }
   std::optional<int64_t> remaining;
-  if (request.limit && IsLiteralTrue(request.filter)) {
-    remaining = *request.limit;
-    st.DecodeStats();  // row counts let the scan stop planning files early
-  }
+  if (request.limit && IsLiteralTrue(request.filter)) remaining = *request.limit;
   // Without data columns to read (count(*), partition or file columns only),
   // files whose statistics give their row count are not opened.
   const bool rows_only = read_columns.empty();
@@ -544,8 +534,7 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
     }
     ++metrics.files_total;
     if (filter) {
-      const ParsedStats* stats =
-          !stats_columns.empty() && st.stats[i] ? st.stats[i].get() : nullptr;
+      const ParsedStats* stats = file_stats ? (*file_stats)[i].get() : nullptr;
       bool by_partition = false, by_stats = false, decided = false;
       if (pruner) {
         ranges.assign(pruner->columns().size(), ColumnRange::Unknown());
@@ -631,13 +620,10 @@ Result<std::shared_ptr<TableScan>> DeltaTableProvider::Scan(const ScanRequest& r
       }
     }
     if (remaining) {
-      // Without statistics a file's row count is unknown: keep planning files.
-      std::shared_ptr<const ParsedStats> s;
-      if (!st.stats.empty()) s = st.stats[i];
-      if (s && s->num_records) {
-        int64_t n = *s->num_records;
-        if (file.add->deletion_vector) n -= file.add->deletion_vector->cardinality;
-        *remaining -= n;
+      // Row counts let the scan stop planning files early; without statistics a
+      // file's row count is unknown: keep planning files.
+      if (auto n = StatsNumRecords(*file.add)) {
+        *remaining -= *n - (file.add->deletion_vector ? file.add->deletion_vector->cardinality : 0);
       }
     }
     int64_t index = static_cast<int64_t>(morsels.size());

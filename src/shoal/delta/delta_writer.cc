@@ -489,9 +489,10 @@ class DataWriter {
       chunk.bytes = static_cast<int64_t>(row_bytes * static_cast<double>(n));
       state.rows += n;
       state.bytes += chunk.bytes;
-      chunk.end_group = state.rows >= kRowGroupRows || state.bytes >= group_bytes_;
+      const bool end_group = state.rows >= kRowGroupRows || state.bytes >= group_bytes_;
+      chunk.end_group = end_group;
       ARROW_RETURN_NOT_OK(Lane(state.lane)->Push(std::move(chunk), group_bytes_));
-      if (state.rows >= kRowGroupRows || state.bytes >= group_bytes_) {
+      if (end_group) {
         // The next row group of this directory goes to the next lane.
         state.rows = state.bytes = 0;
         state.lane = (state.lane + 1) % num_lanes_;
@@ -675,6 +676,7 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
   Protocol p;
   p.min_reader_version = 1;
   p.min_writer_version = 2;
+  bool cdf = false, checks = false;  // changeDataFeed / checkConstraints features
   for (const auto& [k, v] : config) {
     if (kUnsupported.count(k) && ToLower(v) == "true") {
       return Status::NotImplemented("table property '", k,
@@ -688,8 +690,12 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
       return Status::NotImplemented("table property 'delta.checkpointPolicy' = '", v,
                                     "' is not supported by Shoal's writer yet");
     }
-    if (k == "delta.enableChangeDataFeed" && ToLower(v) == "true") p.min_writer_version = 4;
+    if (k == "delta.enableChangeDataFeed" && ToLower(v) == "true") {
+      cdf = true;
+      p.min_writer_version = 4;
+    }
     if (k.rfind("delta.constraints.", 0) == 0) {
+      checks = true;
       p.min_writer_version = std::max(p.min_writer_version, 3);
     }
   }
@@ -709,17 +715,9 @@ Result<Protocol> NewTableProtocol(const arrow::Schema& schema,
     if (ntz) writer.push_back("timestampNtz");
     if (dv) reader.push_back("deletionVectors");
     if (dv) writer.insert(writer.end(), {"deletionVectors", "appendOnly", "invariants"});
-    auto cdf_it = config.find("delta.enableChangeDataFeed");
-    if (cdf_it != config.end() && ToLower(cdf_it->second) == "true") {
-      writer.push_back("changeDataFeed");
-    }
+    if (cdf) writer.push_back("changeDataFeed");
     if (generated) writer.push_back("generatedColumns");
-    for (const auto& kv : config) {
-      if (kv.first.rfind("delta.constraints.", 0) == 0) {
-        writer.push_back("checkConstraints");
-        break;
-      }
-    }
+    if (checks) writer.push_back("checkConstraints");
     p.min_reader_version = 3;
     p.min_writer_version = 7;
     p.reader_features = reader;

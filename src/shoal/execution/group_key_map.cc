@@ -429,12 +429,12 @@ Result<std::shared_ptr<arrow::Array>> GroupKeyMap::MergeGroups(GroupKeyMap& othe
 
 Result<std::unique_ptr<GroupKeyMap>> GroupKeyMap::Make(
     const std::vector<std::shared_ptr<arrow::DataType>>& key_types, cp::ExecContext* ctx) {
-  std::vector<std::shared_ptr<arrow::DataType>> value_types;
-  for (const auto& t : key_types) {
-    if (t->id() != arrow::Type::DICTIONARY) continue;
-    // Group dictionary keys by value: batches may carry different dictionaries.
+  // Group dictionary keys by value: batches may carry different dictionaries.
+  auto is_dictionary = [](const auto& t) { return t->id() == arrow::Type::DICTIONARY; };
+  if (std::any_of(key_types.begin(), key_types.end(), is_dictionary)) {
+    std::vector<std::shared_ptr<arrow::DataType>> value_types;
     for (const auto& k : key_types) {
-      value_types.push_back(k->id() == arrow::Type::DICTIONARY
+      value_types.push_back(is_dictionary(k)
                                 ? static_cast<const arrow::DictionaryType&>(*k).value_type()
                                 : k);
     }

@@ -441,8 +441,7 @@ Result<std::shared_ptr<QueryResult>> ExecuteMerge(SessionState* state, std::stri
   int64_t upsert_pairs = 0;
   {
     ARROW_ASSIGN_OR_RAISE(auto scan, TargetScan(target, /*row_id=*/true, nullptr));
-    ARROW_ASSIGN_OR_RAISE(auto tmp,
-                          TempTable::Register(state, scan));
+    ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, scan));
     if (modifies) {
       std::string q = "SELECT " + T + "." + QuoteIdent(kFileIndexCol) + " AS f, " + T + "." +
                       QuoteIdent(kRowIdCol) + " AS " + QuoteIdent(kRowIdCol) + ", (" + smark +
@@ -587,8 +586,7 @@ Result<std::shared_ptr<QueryResult>> ExecuteMerge(SessionState* state, std::stri
       ARROW_ASSIGN_OR_RAISE(
           auto scan, TargetScan(target, true, std::make_shared<std::set<std::string>>(touched),
                                 /*physical_rows=*/true));
-      ARROW_ASSIGN_OR_RAISE(
-          tmod, TempTable::Register(state, scan));
+      ARROW_ASSIGN_OR_RAISE(tmod, TempTable::Register(state, scan));
       from_mod = " FROM " + target_side(*tmod, "") +
                  (by_source.empty() ? " JOIN " : " LEFT JOIN ") + source_side + " ON " + on +
                  " WHERE " + act + " IN (" + JoinCodes(modify) + ")";
@@ -603,8 +601,7 @@ Result<std::shared_ptr<QueryResult>> ExecuteMerge(SessionState* state, std::stri
     }
     if (!inserts.empty()) {
       ARROW_ASSIGN_OR_RAISE(ins_scan, TargetScan(target, false));
-      ARROW_ASSIGN_OR_RAISE(
-          tins, TempTable::Register(state, ins_scan));
+      ARROW_ASSIGN_OR_RAISE(tins, TempTable::Register(state, ins_scan));
       from_ins = " FROM " + source_side + " LEFT JOIN " + target_side(*tins, prune) + " ON " +
                  on + " WHERE " + tmark + " IS NULL AND " + act + " IN (" + JoinCodes(inserts) +
                  ")";
@@ -704,8 +701,7 @@ Result<std::shared_ptr<QueryResult>> ExecuteMerge(SessionState* state, std::stri
       ARROW_ASSIGN_OR_RAISE(scan, TargetScan(target, /*row_id=*/true, nullptr));
       where = prune;
     }
-    ARROW_ASSIGN_OR_RAISE(auto tmp,
-                          TempTable::Register(state, scan));
+    ARROW_ASSIGN_OR_RAISE(auto tmp, TempTable::Register(state, scan));
     std::string q = "SELECT " + new_cols;
     std::string keep_target = "FALSE";
     if (!touched.empty()) {
